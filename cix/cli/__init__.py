@@ -1,0 +1,1 @@
+"""The ``cix`` command: thin typer commands over the capability packages."""

@@ -1,0 +1,63 @@
+"""Entry point of the ``cix`` command; each capability adds its commands from its own module."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from cix import __version__
+from cix.errors import CixError
+
+app = typer.Typer(
+    name="cix",
+    help="cix, the Customs Information eXchange: a node of the single customs information space.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# (module under cix.cli, name of the command group or None for top-level commands)
+_GROUPS: list[tuple[str, str | None]] = [
+    ("reference", "reference"),
+    ("declarations", "declarations"),
+    ("quarantine", "quarantine"),
+    ("imports", None),
+    ("generate", None),
+    ("serve", None),
+    ("bench", "bench"),
+    ("risk", "risk"),
+]
+
+for _module, _name in _GROUPS:
+    try:
+        _mod = importlib.import_module(f"cix.cli.{_module}")
+    except ModuleNotFoundError as exc:  # a capability not built yet
+        if exc.name != f"cix.cli.{_module}":
+            raise
+        continue
+    if _name is None:
+        for _cmd in _mod.app.registered_commands:
+            app.registered_commands.append(_cmd)
+    else:
+        app.add_typer(_mod.app, name=_name)
+
+
+@app.callback()
+def _root() -> None:
+    """cix, the Customs Information eXchange: a node of the single customs information space."""
+
+
+@app.command("version")
+def version() -> None:
+    """Print the cix version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    try:
+        app()
+    except CixError as exc:
+        sys.stderr.write(f"cix: {' '.join(exc.message.split())}\n")
+        sys.exit(exc.exit_code)

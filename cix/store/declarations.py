@@ -1,0 +1,300 @@
+"""Declarations in the store: insert in bulk, read, list, and the versioned lifecycle.
+
+The current version of a declaration lives in ``declarations`` under its natural key; an amendment,
+a cancellation or a release first copies the current version into ``declaration_versions`` and then
+replaces it with a higher version number, so no version is ever overwritten. A re-import never
+changes a stored declaration: the pipeline compares content hashes and quarantines conflicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, delete, func, select, update
+
+from cix.errors import Conflict, NotFound, UsageError
+from cix.model.declaration import Declaration, Status
+from cix.model.problems import Problem
+from cix.store.schema import declaration_versions, declarations, goods_items, inspections
+
+_ITEM_FIELDS = (
+    "hs_code", "origin", "quantity", "unit", "net_mass", "gross_mass",
+    "invoice_amount", "currency", "customs_value", "tax_rate",
+)  # fmt: skip
+
+
+def content_hash(data_json: bytes | str) -> str:
+    raw = data_json.encode() if isinstance(data_json, str) else data_json
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A validated declaration ready to insert: its row, its goods rows and an optional inspection."""
+
+    row: dict[str, Any]
+    goods: list[dict[str, Any]]
+    inspection: dict[str, Any] | None = None
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def natural_key(self) -> str:
+        return str(self.row["natural_key"])
+
+    @property
+    def content_hash(self) -> str:
+        return str(self.row["content_hash"])
+
+
+def prepare(
+    decl: Declaration,
+    *,
+    warnings: Sequence[Problem] = (),
+    source: str | None = None,
+    at: dt.datetime | None = None,
+    inspection: dict[str, Any] | None = None,
+) -> Prepared:
+    key = decl.natural_key
+    if key is None:
+        raise UsageError("a declaration needs an MRN, or a declarant identifier and an LRN")
+    data = decl.model_dump_json(exclude_defaults=True)
+    at = at or now()
+    cons = decl.consignment
+    row = {
+        "natural_key": key,
+        "kind": decl.kind.value,
+        "status": Status.LODGED.value,
+        "version": 1,
+        "lrn": decl.lrn,
+        "mrn": decl.mrn,
+        "ucr": decl.ucr,
+        "declarant_id": decl.declarant.identifier if decl.declarant else None,
+        "importer_id": decl.importer.identifier if decl.importer else None,
+        "exporter_id": decl.exporter.identifier if decl.exporter else None,
+        "office": decl.declaration_office or (cons.office_of_entry if cons else None),
+        "declared_on": decl.date,
+        "lodged_at": at,
+        "updated_at": at,
+        "content_hash": content_hash(data),
+        "source": source[:200] if source else None,
+        "data": data,
+        "warnings": _warnings_json(warnings),
+    }
+    goods = [
+        {"seq": i + 1, **{f: getattr(g, f) for f in _ITEM_FIELDS}} for i, g in enumerate(decl.goods)
+    ]
+    return Prepared(row, goods, inspection, list(warnings))
+
+
+def _warnings_json(warnings: Sequence[Problem]) -> str | None:
+    if not warnings:
+        return None
+    return orjson.dumps([w.to_dict() for w in warnings]).decode()
+
+
+def existing_hashes(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
+    """Content hash of the current version of each stored key among ``keys``."""
+    keys = list(keys)
+    out: dict[str, str] = {}
+    for i in range(0, len(keys), 900):
+        chunk = keys[i : i + 900]
+        q = select(declarations.c.natural_key, declarations.c.content_hash).where(
+            declarations.c.natural_key.in_(chunk)
+        )
+        out.update({k: h for k, h in conn.execute(q)})
+    return out
+
+
+def insert_many(conn: Connection, batch: Sequence[Prepared]) -> list[int]:
+    """Insert new declarations with their goods items (and inspections); returns their ids in order."""
+    if not batch:
+        return []
+    result = conn.execute(
+        declarations.insert().returning(declarations.c.id, sort_by_parameter_order=True),
+        [p.row for p in batch],
+    )
+    ids = [r[0] for r in result]
+    goods = [{"declaration_id": did, **g} for did, p in zip(ids, batch, strict=True) for g in p.goods]
+    if goods:
+        conn.execute(goods_items.insert(), goods)
+    insp = [
+        {"declaration_id": did, "recorded_at": p.row["lodged_at"], **p.inspection}
+        for did, p in zip(ids, batch, strict=True)
+        if p.inspection
+    ]
+    if insp:
+        conn.execute(inspections.insert(), insp)
+    return ids
+
+
+def _current(conn: Connection, key: str, *, lock: bool = False) -> dict[str, Any]:
+    q = select(declarations).where(declarations.c.natural_key == key)
+    if lock and conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    row = conn.execute(q).mappings().first()
+    if row is None:
+        raise NotFound(f"no declaration with key {key!r}")
+    return dict(row)
+
+
+def resolve_key(conn: Connection, ref: str) -> str:
+    """A natural key from what a person types: the key itself, a numeric id, an MRN or an LRN."""
+    if ref.startswith(("mrn:", "lrn:")):
+        return ref
+    if ref.isdigit():
+        key = conn.execute(select(declarations.c.natural_key).where(declarations.c.id == int(ref))).scalar()
+        if key:
+            return str(key)
+    keys = list(
+        conn.execute(
+            select(declarations.c.natural_key)
+            .where((declarations.c.mrn == ref) | (declarations.c.lrn == ref))
+            .limit(2)
+        ).scalars()
+    )
+    if len(keys) == 1:
+        return str(keys[0])
+    if len(keys) > 1:
+        raise UsageError(f"{ref!r} names several declarations; give the full key (lrn:DECLARANT:LRN)")
+    raise NotFound(f"no declaration {ref!r}")
+
+
+def get(conn: Connection, ref: str) -> dict[str, Any]:
+    """The current version of a declaration, as a dict with ``data`` and ``warnings`` decoded."""
+    return decode(_current(conn, resolve_key(conn, ref)))
+
+
+def decode(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out["data"] = orjson.loads(row["data"])
+    out["warnings"] = orjson.loads(row["warnings"]) if row.get("warnings") else []
+    return out
+
+
+def list_declarations(
+    conn: Connection,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    office: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    ucr: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """The total matching the filters and one page of summaries (newest first)."""
+    conds = []
+    c = declarations.c
+    if kind:
+        conds.append(c.kind == kind)
+    if status:
+        conds.append(c.status == status)
+    if office:
+        conds.append(c.office == office)
+    if date_from:
+        conds.append(c.declared_on >= date_from)
+    if date_to:
+        conds.append(c.declared_on <= date_to)
+    if ucr:
+        conds.append(c.ucr == ucr)
+    total = conn.execute(select(func.count()).select_from(declarations).where(*conds)).scalar_one()
+    cols = [c.id, c.natural_key, c.kind, c.status, c.version, c.lrn, c.mrn, c.ucr, c.office, c.declared_on,
+            c.lodged_at, c.updated_at, c.importer_id, c.exporter_id, c.declarant_id]  # fmt: skip
+    q = select(*cols).where(*conds).order_by(c.declared_on.desc(), c.id.desc()).limit(limit).offset(offset)
+    return total, [dict(r) for r in conn.execute(q).mappings()]
+
+
+def _archive(conn: Connection, cur: dict[str, Any], operation: str, reason: str | None, at: dt.datetime) -> None:
+    conn.execute(
+        declaration_versions.insert(),
+        {
+            "declaration_id": cur["id"],
+            "version": cur["version"],
+            "status": cur["status"],
+            "content_hash": cur["content_hash"],
+            "data": cur["data"],
+            "warnings": cur["warnings"],
+            "valid_from": cur["updated_at"],
+            "valid_to": at,
+            "operation": operation,
+            "reason": reason,
+        },
+    )
+
+
+def amend(conn: Connection, ref: str, new: Prepared, reason: str) -> dict[str, Any]:
+    """Replace the current version by ``new``, keeping the old one; the natural key must not change."""
+    key = resolve_key(conn, ref)
+    cur = _current(conn, key, lock=True)
+    if new.natural_key != key:
+        raise UsageError(f"an amendment keeps the natural key {key!r}; the new record has {new.natural_key!r}")
+    if cur["status"] in (Status.CANCELLED.value, Status.RELEASED.value):
+        raise Conflict(f"declaration {key!r} is {cur['status']} and can no longer be amended")
+    if cur["content_hash"] == new.content_hash:
+        raise Conflict(f"the amendment of {key!r} changes nothing")
+    at = now()
+    _archive(conn, cur, "amend", reason, at)
+    values = {k: v for k, v in new.row.items() if k not in ("natural_key", "lodged_at", "source")}
+    values.update(status=Status.AMENDED.value, version=cur["version"] + 1, updated_at=at)
+    conn.execute(update(declarations).where(declarations.c.id == cur["id"]).values(**values))
+    conn.execute(delete(goods_items).where(goods_items.c.declaration_id == cur["id"]))
+    if new.goods:
+        conn.execute(goods_items.insert(), [{"declaration_id": cur["id"], **g} for g in new.goods])
+    return decode(_current(conn, key))
+
+
+def set_status(conn: Connection, ref: str, status: Status, reason: str | None) -> dict[str, Any]:
+    """Cancel or release a declaration, keeping the version it had."""
+    key = resolve_key(conn, ref)
+    cur = _current(conn, key, lock=True)
+    if cur["status"] == Status.CANCELLED.value:
+        raise Conflict(f"declaration {key!r} is already cancelled")
+    if status == Status.CANCELLED and cur["status"] == Status.RELEASED.value:
+        raise Conflict(f"declaration {key!r} is released; it can no longer be cancelled")
+    if cur["status"] == status.value:
+        raise Conflict(f"declaration {key!r} is already {status.value}")
+    at = now()
+    op = "cancel" if status == Status.CANCELLED else "release"
+    _archive(conn, cur, op, reason, at)
+    conn.execute(
+        update(declarations)
+        .where(declarations.c.id == cur["id"])
+        .values(status=status.value, version=cur["version"] + 1, updated_at=at)
+    )
+    return decode(_current(conn, key))
+
+
+def history(conn: Connection, ref: str) -> list[dict[str, Any]]:
+    """Every version of a declaration, oldest first, the current one last."""
+    key = resolve_key(conn, ref)
+    cur = _current(conn, key)
+    q = (
+        select(declaration_versions)
+        .where(declaration_versions.c.declaration_id == cur["id"])
+        .order_by(declaration_versions.c.version)
+    )
+    out = []
+    for r in conn.execute(q).mappings():
+        d = decode(dict(r))
+        out.append({k: d[k] for k in ("version", "status", "content_hash", "data", "valid_from", "valid_to",
+                                       "operation", "reason")})  # fmt: skip
+    out.append(
+        {"version": cur["version"], "status": cur["status"], "content_hash": cur["content_hash"],
+         "data": orjson.loads(cur["data"]), "valid_from": cur["updated_at"], "valid_to": None,
+         "operation": "current", "reason": None}  # fmt: skip
+    )
+    return out
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(declarations)).scalar_one())

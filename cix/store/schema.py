@@ -1,0 +1,138 @@
+"""The store's tables (SQLAlchemy Core), the single source the Alembic migrations are made from.
+
+``declarations`` holds the current version of each declaration, found by its natural key, with the
+whole record as JSON and the columns queries filter on; ``declaration_versions`` keeps every
+earlier version an amendment or cancellation replaced; ``goods_items`` repeats the fields of each
+goods item that matching and valuation read in bulk; ``quarantine`` keeps every rejected record
+with its raw input and problems; ``inspections`` records what inspections found.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+declarations = Table(
+    "declarations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("natural_key", String(120), nullable=False, unique=True),
+    Column("kind", String(12), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("lrn", String(40)),
+    Column("mrn", String(40)),
+    Column("ucr", String(40)),
+    Column("declarant_id", String(40)),
+    Column("importer_id", String(40)),
+    Column("exporter_id", String(40)),
+    Column("office", String(17)),
+    Column("declared_on", Date, nullable=False),
+    Column("lodged_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("source", String(200)),
+    Column("data", Text, nullable=False),
+    Column("warnings", Text),
+    Index("ix_declarations_declared_on", "declared_on"),
+    Index("ix_declarations_ucr", "ucr"),
+    Index("ix_declarations_kind_status", "kind", "status"),
+    Index("ix_declarations_office", "office"),
+)
+
+declaration_versions = Table(
+    "declaration_versions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("declaration_id", Id, ForeignKey("declarations.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("warnings", Text),
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("valid_to", DateTime(timezone=True), nullable=False),
+    Column("operation", String(12), nullable=False),
+    Column("reason", Text),
+    Index("ix_declaration_versions_declaration", "declaration_id", "version", unique=True),
+)
+
+goods_items = Table(
+    "goods_items",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("declaration_id", Id, ForeignKey("declarations.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("hs_code", String(10), nullable=False),
+    Column("origin", String(2)),
+    Column("quantity", Float),
+    Column("unit", String(3)),
+    Column("net_mass", Float),
+    Column("gross_mass", Float),
+    Column("invoice_amount", Float),
+    Column("currency", String(3)),
+    Column("customs_value", Float),
+    Column("tax_rate", Float),
+    Index("ix_goods_items_declaration", "declaration_id", "seq", unique=True),
+    Index("ix_goods_items_hs", "hs_code"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(200)),
+    Column("locator", String(200)),
+    Column("format", String(10), nullable=False),
+    Column("reason", String(12), nullable=False),
+    Column("natural_key", String(120)),
+    Column("raw", Text, nullable=False),
+    Column("raw_hash", String(32), nullable=False),
+    Column("problems", JSON, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("declaration_id", Id),
+    Index("ix_quarantine_status", "status"),
+    Index("ix_quarantine_natural_key", "natural_key"),
+    Index("ix_quarantine_raw_hash", "raw_hash"),
+)
+
+inspections = Table(
+    "inspections",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("declaration_id", Id, ForeignKey("declarations.id"), nullable=False),
+    Column("inspected_at", DateTime(timezone=True)),
+    Column("officer", String(80)),
+    Column("result", String(12), nullable=False),
+    Column("duty_recovered", Float),
+    Column("critical", Integer, nullable=False, default=0),
+    Column("source", String(200)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_inspections_declaration", "declaration_id"),
+)

@@ -1,0 +1,55 @@
+"""Named dependencies of the routes: settings, store, and the authenticated principal.
+
+Authentication is a dependency of every route. Until users and roles exist, a principal is either a
+bearer token listed in ``CIX_API_TOKENS`` (compared in constant time) or, in local mode only, a
+client on the loopback interface. Roles will narrow what each principal may do.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from cix.errors import AuthError
+from cix.settings import Settings
+from cix.store.db import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    name: str
+    kind: str  # "token" | "local"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost", "testclient")
+
+
+def principal(request: Request, settings: SettingsDep) -> Principal:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        token = auth[7:].strip()
+        for i, known in enumerate(t.strip() for t in settings.api_tokens.split(",")):
+            if known and hmac.compare_digest(token.encode(), known.encode()):
+                return Principal(f"token-{i + 1}", "token")
+        raise AuthError("the bearer token is not valid")
+    client = request.client.host if request.client else ""
+    if settings.mode == "local" and client in _LOOPBACK:
+        return Principal("local", "local")
+    raise AuthError("authentication required: send 'Authorization: Bearer <token>'")
+
+
+PrincipalDep = Annotated[Principal, Depends(principal)]

@@ -1,0 +1,55 @@
+"""``cix bench``: benchmarks that generate their own input and print JSON (rate beside its floor)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cix.cli.common import JsonOption, emit_json, fail_from
+from cix.errors import CixError
+
+app = typer.Typer(help="Benchmarks: seeded input, rate beside floor, JSON output.", no_args_is_help=True)
+
+
+def _print(result: dict, json: bool) -> None:  # type: ignore[type-arg]
+    if json:
+        emit_json(result)
+    else:
+        for k, v in result.items():
+            typer.echo(f"{k:>20}: {v}")
+
+
+@app.command("ingest")
+def ingest(
+    count: int = typer.Option(100_000, "--count", min=1, help="Declarations to generate and import."),
+    seed: int = typer.Option(7, help="Generator seed."),
+    batch_size: int = typer.Option(2000, min=1, help="Records per transaction."),
+    url: str | None = typer.Option(None, help="Store URL (default: a fresh SQLite file). Tables are emptied."),
+    json: bool = JsonOption,
+) -> None:
+    """Parse + validate + store through the real import path, beside the floor (store only)."""
+    from cix.bench.ingest import run
+
+    try:
+        result = run(count, seed=seed, batch_size=batch_size, url=url)
+    except CixError as exc:
+        fail_from(exc)
+    _print(result, json)
+
+
+@app.command("targeting")
+def targeting(
+    train: Path = typer.Option(..., help="KCS training file (train.csv)."),
+    valid: Path = typer.Option(..., help="KCS validation file (valid.csv)."),
+    seeds: int = typer.Option(5, min=1, help="Seeds of the published recipe."),
+    json: bool = JsonOption,
+) -> None:
+    """Our targeting model beside the KCS published recipe (XGBoost, 5 seeds) on the same split."""
+    from cix.bench.targeting import run
+
+    try:
+        result = run(train, valid, seeds=tuple(range(seeds)))
+    except CixError as exc:
+        fail_from(exc)
+    _print(result, json)

@@ -1,0 +1,55 @@
+"""``cix serve``: run the node's API (and, later, its console) with uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cix.cli.common import HomeOption, fail_from
+from cix.errors import CixError
+from cix.i18n import _
+
+app = typer.Typer()
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on (0 picks a free one)."),
+    demo: bool = typer.Option(False, "--demo", help="Load generated demo declarations first (idempotent)."),
+    home: Path | None = HomeOption,
+) -> None:
+    """Serve the node's HTTP API (OpenAPI documentation at /docs)."""
+    import uvicorn
+
+    from cix.api.app import create_app
+    from cix.cli.common import err_console
+    from cix.settings import load_settings
+
+    try:
+        settings = load_settings(home)
+        if demo:
+            from cix.pipeline.demo import load_demo
+
+            summary = load_demo(settings)
+            err_console().print(_("demo data: {s}").format(s=summary))
+        application = create_app(settings)
+    except CixError as exc:
+        fail_from(exc)
+    config = uvicorn.Config(application, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    import threading
+
+    def announce() -> None:
+        import time
+
+        while not server.started:
+            time.sleep(0.05)
+        for s in server.servers:
+            for sock in s.sockets:
+                addr = sock.getsockname()
+                typer.echo(f"http://{addr[0]}:{addr[1]}/docs", err=False)
+
+    threading.Thread(target=announce, daemon=True).start()
+    server.run()

@@ -97,7 +97,12 @@ def import_declaration(**over: Any) -> dict[str, Any]:
             "country_of_destination": "RU",
             "countries_of_routing": ["FI", "RU"],
             "office_of_entry": "RU10702000",
-            "arrival_transport": {"mode": "3", "nationality": "FI", "identity_type": "plate", "identity": "ABC123"},
+            "arrival_transport": {
+                "mode": "3",
+                "nationality": "FI",
+                "identity_type": "plate",
+                "identity": "ABC123",
+            },
         },
         "goods": [
             {

@@ -42,10 +42,15 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
-            {"rule": "request." + str(e.get("type")), "path": "/" + "/".join(str(p) for p in e.get("loc", ())),
-             "value": None, "message": e.get("msg"), "severity": "error"}
+            {
+                "rule": "request." + str(e.get("type")),
+                "path": "/" + "/".join(str(p) for p in e.get("loc", ())),
+                "value": None,
+                "message": e.get("msg"),
+                "severity": "error",
+            }
             for e in exc.errors()
-        ]  # fmt: skip
+        ]
         return _error(422, "bad_request", "the request is not valid", {"problems": problems})
 
     @app.exception_handler(StarletteHTTPException)

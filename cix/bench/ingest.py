@@ -68,7 +68,9 @@ def run(count: int, *, seed: int = 7, batch_size: int = 2000, url: str | None = 
 
         store = _fresh(url, work, "measured")
         t0 = time.perf_counter()
-        summary = lodge(store, read_jsonl(io.BytesIO(payload), "bench.jsonl"), batch_size=batch_size, today=today)
+        summary = lodge(
+            store, read_jsonl(io.BytesIO(payload), "bench.jsonl"), batch_size=batch_size, today=today
+        )
         measured_s = time.perf_counter() - t0
         with store.read() as conn:
             keys_out = Counter(conn.execute(select(declarations.c.natural_key)).scalars())
@@ -76,7 +78,9 @@ def run(count: int, *, seed: int = 7, batch_size: int = 2000, url: str | None = 
 
     expected = Counter(keys_in)
     lost = sum(1 for k in expected if k not in keys_out)
-    duplicated = sum(n - 1 for n in keys_out.values() if n > 1) + sum(1 for k in keys_out if k not in expected)
+    duplicated = sum(n - 1 for n in keys_out.values() if n > 1) + sum(
+        1 for k in keys_out if k not in expected
+    )
     rate = count / measured_s
     floor_rate = count / floor_s
     return {

@@ -12,7 +12,7 @@ from cix.errors import CixError
 app = typer.Typer(help="Benchmarks: seeded input, rate beside floor, JSON output.", no_args_is_help=True)
 
 
-def _print(result: dict, json: bool) -> None:  # type: ignore[type-arg]
+def _print(result: dict, json: bool) -> None:
     if json:
         emit_json(result)
     else:
@@ -25,7 +25,9 @@ def ingest(
     count: int = typer.Option(100_000, "--count", min=1, help="Declarations to generate and import."),
     seed: int = typer.Option(7, help="Generator seed."),
     batch_size: int = typer.Option(2000, min=1, help="Records per transaction."),
-    url: str | None = typer.Option(None, help="Store URL (default: a fresh SQLite file). Tables are emptied."),
+    url: str | None = typer.Option(
+        None, help="Store URL (default: a fresh SQLite file). Tables are emptied."
+    ),
     json: bool = JsonOption,
 ) -> None:
     """Parse + validate + store through the real import path, beside the floor (store only)."""

@@ -20,7 +20,7 @@ HomeOption = typer.Option(None, "--home", help="Node data directory (default: $C
 JsonOption = typer.Option(False, "--json", help="Print one JSON object on standard output.")
 
 
-def settings_for(home: Path | None):  # type: ignore[no-untyped-def]
+def settings_for(home: Path | None):
     from cix.settings import load_settings
 
     return load_settings(home)
@@ -42,7 +42,7 @@ def fail_from(exc: CixError) -> NoReturn:
     fail(exc.message, exc.exit_code)
 
 
-def err_console():  # type: ignore[no-untyped-def]
+def err_console():
     from rich.console import Console
 
     return Console(stderr=True)

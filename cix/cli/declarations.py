@@ -35,10 +35,15 @@ def list_(
         _s, store = node(home)
         with store.read() as conn:
             total, rows = ds.list_declarations(
-                conn, kind=kind, status=status, office=office,
-                date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
-                limit=limit, offset=offset,
-            )  # fmt: skip
+                conn,
+                kind=kind,
+                status=status,
+                office=office,
+                date_from=date_from.date() if date_from else None,
+                date_to=date_to.date() if date_to else None,
+                limit=limit,
+                offset=offset,
+            )
     except CixError as exc:
         fail_from(exc)
     if json:
@@ -51,8 +56,12 @@ def list_(
     for col in ("id", "natural_key", "kind", "status", "version", "declared_on", "office", "ucr"):
         t.add_column(col)
     for r in rows:
-        t.add_row(*(str(r[c] if r[c] is not None else "") for c in
-                    ("id", "natural_key", "kind", "status", "version", "declared_on", "office", "ucr")))  # fmt: skip
+        t.add_row(
+            *(
+                str(r[c] if r[c] is not None else "")
+                for c in ("id", "natural_key", "kind", "status", "version", "declared_on", "office", "ucr")
+            )
+        )
     Console().print(t)
 
 
@@ -95,10 +104,12 @@ def history(ref: str = typer.Argument(...), home: Path | None = HomeOption, json
         emit_json({"versions": versions})
         return
     for v in versions:
-        typer.echo(f"v{v['version']}  {v['status']:<10} {v['operation']:<8} {v['valid_from']}  {v['reason'] or ''}")
+        typer.echo(
+            f"v{v['version']}  {v['status']:<10} {v['operation']:<8} {v['valid_from']}  {v['reason'] or ''}"
+        )
 
 
-def _read_record(file: Path) -> dict:  # type: ignore[type-arg]
+def _read_record(file: Path) -> dict:
     try:
         doc = orjson.loads(file.read_bytes())
     except OSError as exc:
@@ -139,7 +150,7 @@ def amend(
     _done(d, json, _("amended"))
 
 
-def _done(d: dict, json: bool, what: str) -> None:  # type: ignore[type-arg]
+def _done(d: dict, json: bool, what: str) -> None:
     if json:
         emit_json(d)
     else:

@@ -17,7 +17,9 @@ app = typer.Typer()
 def import_(
     file: Path = typer.Argument(..., help="The file to import."),
     fmt: str = typer.Option("jsonl", "--format", "-f", help="json | jsonl | csv | kcs"),
-    mapping: Path | None = typer.Option(None, "--mapping", help="Column mapping file (JSON) for --format csv."),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="Column mapping file (JSON) for --format csv."
+    ),
     home: Path | None = HomeOption,
     json: bool = JsonOption,
 ) -> None:
@@ -36,18 +38,33 @@ def import_(
         if not file.exists():
             raise CixError(f"no such file: {file}")
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[counts]}"),
-            TimeElapsedColumn(), console=err_console(), transient=json,
-        ) as bar:  # fmt: skip
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[counts]}"),
+            TimeElapsedColumn(),
+            console=err_console(),
+            transient=json,
+        ) as bar:
             task = bar.add_task(_("importing {name}").format(name=file.name), total=None, counts="")
 
-            def progress(s):  # type: ignore[no-untyped-def]
-                bar.update(task, completed=s.read, counts=_("{read} read, {stored} stored, {dup} duplicates, "
-                           "{q} quarantined").format(read=s.read, stored=s.stored, dup=s.duplicates,
-                                                     q=s.quarantined))  # fmt: skip
+            def progress(s):
+                bar.update(
+                    task,
+                    completed=s.read,
+                    counts=_("{read} read, {stored} stored, {dup} duplicates, {q} quarantined").format(
+                        read=s.read, stored=s.stored, dup=s.duplicates, q=s.quarantined
+                    ),
+                )
 
-            summary = import_file(store, file, fmt, mapping=mapping, batch_size=settings.batch_size,
-                                  max_future_days=settings.max_future_days, progress=progress)  # fmt: skip
+            summary = import_file(
+                store,
+                file,
+                fmt,
+                mapping=mapping,
+                batch_size=settings.batch_size,
+                max_future_days=settings.max_future_days,
+                progress=progress,
+            )
     except CixError as exc:
         fail_from(exc)
     out = summary.to_dict()
@@ -56,10 +73,15 @@ def import_(
         emit_json(out)
         return
     typer.echo(
-        _("{read} read: {stored} stored, {dup} duplicates, {q} quarantined ({w} stored with warnings).").format(
-            read=summary.read, stored=summary.stored, dup=summary.duplicates, q=summary.quarantined,
+        _(
+            "{read} read: {stored} stored, {dup} duplicates, {q} quarantined ({w} stored with warnings)."
+        ).format(
+            read=summary.read,
+            stored=summary.stored,
+            dup=summary.duplicates,
+            q=summary.quarantined,
             w=summary.warned,
-        )  # fmt: skip
+        )
     )
     if summary.quarantined:
         typer.echo(_("See them with: cix quarantine list"))

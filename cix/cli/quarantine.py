@@ -29,8 +29,9 @@ def list_(
     try:
         _s, store = node(home)
         with store.read() as conn:
-            total, rows = qs.list_entries(conn, status=None if status == "all" else status, reason=reason,
-                                          limit=limit, offset=offset)  # fmt: skip
+            total, rows = qs.list_entries(
+                conn, status=None if status == "all" else status, reason=reason, limit=limit, offset=offset
+            )
     except CixError as exc:
         fail_from(exc)
     if json:
@@ -48,7 +49,9 @@ def list_(
 
 
 @app.command("show")
-def show(entry_id: int = typer.Argument(...), home: Path | None = HomeOption, json: bool = JsonOption) -> None:
+def show(
+    entry_id: int = typer.Argument(...), home: Path | None = HomeOption, json: bool = JsonOption
+) -> None:
     """Show one entry: its raw input and every problem (rule, path, value, message)."""
     from cix.cli.node import node
     from cix.store import quarantine as qs
@@ -62,7 +65,9 @@ def show(entry_id: int = typer.Argument(...), home: Path | None = HomeOption, js
     if json:
         emit_json(r)
         return
-    typer.echo(f"#{r['id']} {r['status']} {r['reason']} {r['format']} {r['source'] or ''} {r['locator'] or ''}")
+    typer.echo(
+        f"#{r['id']} {r['status']} {r['reason']} {r['format']} {r['source'] or ''} {r['locator'] or ''}"
+    )
     typer.echo(r["raw"])
     for p in r["problems"]:
         typer.echo(f"  {p['severity']:<7} {p['rule']:<22} {p['path']:<28} {p['value']!r}  {p['message']}")
@@ -92,8 +97,14 @@ def retry(
         fail_from(exc)
     resolved = sum(1 for r in results if r["status"] == "resolved")
     if json:
-        emit_json({"retried": len(results), "resolved": resolved, "still_open": len(results) - resolved,
-                   "results": results})  # fmt: skip
+        emit_json(
+            {
+                "retried": len(results),
+                "resolved": resolved,
+                "still_open": len(results) - resolved,
+                "results": results,
+            }
+        )
         return
     for r in results:
         first = r["problems"][0]["rule"] if r["problems"] and r["status"] != "resolved" else ""

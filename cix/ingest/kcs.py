@@ -49,8 +49,14 @@ EXTRAS = {
 LABELS = ("Fraud", "Critical Fraud")
 CONSTANTS = {"/kind": "import", "/goods/0/currency": "KRW", "/goods/0/unit": "KGM", "/hs_edition": None}
 PATHS: dict[str, str] = {ptr: "/" + col.replace("~", "~0").replace("/", "~1") for col, ptr in COLUMNS.items()}
-PATHS.update({"/importer": "/Importer ID", "/goods": "/HS6 Code", "/consignment/arrival_transport/mode":
-              "/Mode of Transport", "/goods/0/quantity": "/Net Mass"})  # fmt: skip
+PATHS.update(
+    {
+        "/importer": "/Importer ID",
+        "/goods": "/HS6 Code",
+        "/consignment/arrival_transport/mode": "/Mode of Transport",
+        "/goods/0/quantity": "/Net Mass",
+    }
+)
 # KCS transport mode codes by their first digit, to UN/ECE Recommendation 19.
 _MODES = {"1": "1", "2": "2", "3": "3", "4": "4", "5": "5", "9": "9"}
 

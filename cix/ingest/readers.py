@@ -32,10 +32,14 @@ def from_json_bytes(raw: bytes, fmt: str = "jsonl", locator: str | None = None) 
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return Incoming(raw.decode("utf-8", "replace"), fmt, None, locator, [_parse_problem(locator or "", exc)])
+        return Incoming(
+            raw.decode("utf-8", "replace"), fmt, None, locator, [_parse_problem(locator or "", exc)]
+        )
     text = raw.decode("utf-8", "replace")
     if not isinstance(data, dict):
-        return Incoming(text, fmt, None, locator, [Problem("parse", "", None, _("A record is a JSON object."))])
+        return Incoming(
+            text, fmt, None, locator, [Problem("parse", "", None, _("A record is a JSON object."))]
+        )
     return Incoming(text, fmt, data, locator)
 
 
@@ -57,11 +61,13 @@ def read_json(data: bytes, name: str) -> Iterator[Incoming]:
         if isinstance(item, dict):
             yield Incoming(raw, "json", item, f"{name}#{i}")
         else:
-            yield Incoming(raw, "json", None, f"{name}#{i}", [Problem("parse", f"/{i}", None, _("Not an object."))])
+            yield Incoming(
+                raw, "json", None, f"{name}#{i}", [Problem("parse", f"/{i}", None, _("Not an object."))]
+            )
 
 
 class Mapping_:
-    """A CSV column mapping: ``{"columns": {"Column": "/json/pointer"}, "constants": {...}, "delimiter": ","}``."""
+    """A CSV column mapping: ``{"columns": {"Column": "/pointer"}, "constants": {...}, "delimiter": ","}``."""
 
     def __init__(self, doc: Mapping[str, Any]) -> None:
         cols = doc.get("columns")
@@ -89,7 +95,9 @@ class Mapping_:
 
     def incoming(self, row: Mapping[str, str], locator: str | None) -> Incoming:
         raw = orjson.dumps({"mapping": self.doc, "row": dict(row)}).decode()
-        return Incoming(raw, "csv", mapped_record(row, self.columns, self.constants), locator, paths=self.paths)
+        return Incoming(
+            raw, "csv", mapped_record(row, self.columns, self.constants), locator, paths=self.paths
+        )
 
 
 def _csv_rows(text: io.TextIOBase, name: str, delimiter: str = ",") -> Iterator[tuple[int, dict[str, str]]]:

@@ -90,7 +90,9 @@ def dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def mapped_record(row: Mapping[str, str], columns: Mapping[str, str], constants: Mapping[str, Any]) -> dict[str, Any]:
+def mapped_record(
+    row: Mapping[str, str], columns: Mapping[str, str], constants: Mapping[str, Any]
+) -> dict[str, Any]:
     """A declaration-shaped mapping from a CSV row: empty cells are absent, constants fill the rest."""
     doc: dict[str, Any] = {}
     for ptr, value in constants.items():

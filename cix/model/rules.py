@@ -59,9 +59,8 @@ RULES: dict[str, str] = {
     "mass.net_above_gross": "Net mass above gross mass.",
 }
 
-INCOTERMS = frozenset(
-    "EXW FCA FAS FOB CFR CIF CPT CIP DAP DPU DDP DAT DAF DES DEQ DDU".split()
-)
+INCOTERMS_2020 = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
+INCOTERMS = frozenset((*INCOTERMS_2020, "DAT", "DAF", "DES", "DEQ", "DDU"))  # older ones still on invoices
 # Ceilings beyond which a value is taken for a keying error rather than a real consignment.
 ABSURD = {"mass": 1e9, "quantity": 1e12, "amount": 1e13, "tax_rate": 1000.0}
 

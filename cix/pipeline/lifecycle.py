@@ -1,4 +1,4 @@
-"""The explicit operations on a stored declaration: amend, cancel, release — each keeps the earlier version."""
+"""The explicit operations on a declaration: amend, cancel, release — each keeps the earlier version."""
 
 from __future__ import annotations
 

@@ -120,7 +120,9 @@ def lodge_batch(
         if decl is None or any(p.severity == "error" for p in problems):
             bad.append((inc, problems, "invalid", decl.natural_key if decl else None))
             continue
-        good.append((inc, decl_store.prepare(decl, warnings=problems, source=source, inspection=inc.inspection)))
+        good.append(
+            (inc, decl_store.prepare(decl, warnings=problems, source=source, inspection=inc.inspection))
+        )
 
     with store.write() as conn:
         existing = decl_store.existing_hashes(conn, {p.natural_key for _, p in good})
@@ -150,7 +152,9 @@ def lodge_batch(
             for i in range(0, len(keys), 900):
                 conn.execute(
                     update(quarantine)
-                    .where(quarantine.c.status == q_store.OPEN, quarantine.c.natural_key.in_(keys[i : i + 900]))
+                    .where(
+                        quarantine.c.status == q_store.OPEN, quarantine.c.natural_key.in_(keys[i : i + 900])
+                    )
                     .values(status=q_store.RESOLVED, resolved_at=decl_store.now())
                 )
     if keep_outcomes and s.outcomes is not None:
@@ -164,10 +168,15 @@ def lodge_batch(
 
 
 def store_has_open_quarantine(conn: Any) -> bool:
-    return conn.execute(select(quarantine.c.id).where(quarantine.c.status == q_store.OPEN).limit(1)).first() is not None
+    return (
+        conn.execute(select(quarantine.c.id).where(quarantine.c.status == q_store.OPEN).limit(1)).first()
+        is not None
+    )
 
 
-def _quarantine(conn: Any, bad: list[tuple[Incoming, list[Problem], str, str | None]], source: str | None) -> None:
+def _quarantine(
+    conn: Any, bad: list[tuple[Incoming, list[Problem], str, str | None]], source: str | None
+) -> None:
     """Keep rejected records; an identical raw record already open in quarantine is not kept twice."""
     hashes = [raw_hash(inc.format, inc.raw) for inc, *_ in bad]
     already: set[str] = set()
@@ -223,9 +232,13 @@ def lodge(
     for batch in batched(records, batch_size):
         total.add(
             lodge_batch(
-                store, batch, source=source, today=today, max_future_days=max_future_days,
+                store,
+                batch,
+                source=source,
+                today=today,
+                max_future_days=max_future_days,
                 keep_outcomes=keep_outcomes,
-            )  # fmt: skip
+            )
         )
         if progress:
             progress(total)

@@ -28,8 +28,9 @@ def retry(store: Store, ids: Sequence[int], *, today: dt.date | None = None) -> 
             raise Conflict(f"quarantine entry {entry_id} is {entry['status']}, not open")
         inc = readers.reparse(entry["format"], entry["raw"], entry["locator"])
         # The entry itself is still open with the same raw text: do not let the lodge re-quarantine it.
-        summary = lodge_batch(store, [inc], source=entry["source"], today=today, keep_outcomes=True,
-                              resolve_quarantine=False)  # fmt: skip
+        summary = lodge_batch(
+            store, [inc], source=entry["source"], today=today, keep_outcomes=True, resolve_quarantine=False
+        )
         assert summary.outcomes is not None
         outcome = summary.outcomes[0]
         with store.write() as conn:
@@ -38,14 +39,21 @@ def retry(store: Store, ids: Sequence[int], *, today: dt.date | None = None) -> 
                 status = q_store.RESOLVED
             else:
                 q_store.update_problems(
-                    conn, entry_id, [p.to_dict() for p in outcome.problems],
+                    conn,
+                    entry_id,
+                    [p.to_dict() for p in outcome.problems],
                     "conflict" if any(p.rule == "key.conflict" for p in outcome.problems) else "invalid",
-                )  # fmt: skip
+                )
                 status = q_store.OPEN
         results.append(
-            {"id": entry_id, "status": status, "outcome": outcome.status,
-             "declaration_id": outcome.declaration_id, "problems": [p.to_dict() for p in outcome.problems]}
-        )  # fmt: skip
+            {
+                "id": entry_id,
+                "status": status,
+                "outcome": outcome.status,
+                "declaration_id": outcome.declaration_id,
+                "problems": [p.to_dict() for p in outcome.problems],
+            }
+        )
     return results
 
 

@@ -23,9 +23,17 @@ from cix.model.problems import Problem
 from cix.store.schema import declaration_versions, declarations, goods_items, inspections
 
 _ITEM_FIELDS = (
-    "hs_code", "origin", "quantity", "unit", "net_mass", "gross_mass",
-    "invoice_amount", "currency", "customs_value", "tax_rate",
-)  # fmt: skip
+    "hs_code",
+    "origin",
+    "quantity",
+    "unit",
+    "net_mass",
+    "gross_mass",
+    "invoice_amount",
+    "currency",
+    "customs_value",
+    "tax_rate",
+)
 
 
 def content_hash(data_json: bytes | str) -> str:
@@ -89,9 +97,7 @@ def prepare(
         "data": data,
         "warnings": _warnings_json(warnings),
     }
-    goods = [
-        {"seq": i + 1, **{f: getattr(g, f) for f in _ITEM_FIELDS}} for i, g in enumerate(decl.goods)
-    ]
+    goods = [{"seq": i + 1, **{f: getattr(g, f) for f in _ITEM_FIELDS}} for i, g in enumerate(decl.goods)]
     return Prepared(row, goods, inspection, list(warnings))
 
 
@@ -208,13 +214,30 @@ def list_declarations(
     if ucr:
         conds.append(c.ucr == ucr)
     total = conn.execute(select(func.count()).select_from(declarations).where(*conds)).scalar_one()
-    cols = [c.id, c.natural_key, c.kind, c.status, c.version, c.lrn, c.mrn, c.ucr, c.office, c.declared_on,
-            c.lodged_at, c.updated_at, c.importer_id, c.exporter_id, c.declarant_id]  # fmt: skip
+    cols = [
+        c.id,
+        c.natural_key,
+        c.kind,
+        c.status,
+        c.version,
+        c.lrn,
+        c.mrn,
+        c.ucr,
+        c.office,
+        c.declared_on,
+        c.lodged_at,
+        c.updated_at,
+        c.importer_id,
+        c.exporter_id,
+        c.declarant_id,
+    ]
     q = select(*cols).where(*conds).order_by(c.declared_on.desc(), c.id.desc()).limit(limit).offset(offset)
     return total, [dict(r) for r in conn.execute(q).mappings()]
 
 
-def _archive(conn: Connection, cur: dict[str, Any], operation: str, reason: str | None, at: dt.datetime) -> None:
+def _archive(
+    conn: Connection, cur: dict[str, Any], operation: str, reason: str | None, at: dt.datetime
+) -> None:
     conn.execute(
         declaration_versions.insert(),
         {
@@ -237,7 +260,9 @@ def amend(conn: Connection, ref: str, new: Prepared, reason: str) -> dict[str, A
     key = resolve_key(conn, ref)
     cur = _current(conn, key, lock=True)
     if new.natural_key != key:
-        raise UsageError(f"an amendment keeps the natural key {key!r}; the new record has {new.natural_key!r}")
+        raise UsageError(
+            f"an amendment keeps the natural key {key!r}; the new record has {new.natural_key!r}"
+        )
     if cur["status"] in (Status.CANCELLED.value, Status.RELEASED.value):
         raise Conflict(f"declaration {key!r} is {cur['status']} and can no longer be amended")
     if cur["content_hash"] == new.content_hash:
@@ -286,12 +311,32 @@ def history(conn: Connection, ref: str) -> list[dict[str, Any]]:
     out = []
     for r in conn.execute(q).mappings():
         d = decode(dict(r))
-        out.append({k: d[k] for k in ("version", "status", "content_hash", "data", "valid_from", "valid_to",
-                                       "operation", "reason")})  # fmt: skip
+        out.append(
+            {
+                k: d[k]
+                for k in (
+                    "version",
+                    "status",
+                    "content_hash",
+                    "data",
+                    "valid_from",
+                    "valid_to",
+                    "operation",
+                    "reason",
+                )
+            }
+        )
     out.append(
-        {"version": cur["version"], "status": cur["status"], "content_hash": cur["content_hash"],
-         "data": orjson.loads(cur["data"]), "valid_from": cur["updated_at"], "valid_to": None,
-         "operation": "current", "reason": None}  # fmt: skip
+        {
+            "version": cur["version"],
+            "status": cur["status"],
+            "content_hash": cur["content_hash"],
+            "data": orjson.loads(cur["data"]),
+            "valid_from": cur["updated_at"],
+            "valid_to": None,
+            "operation": "current",
+            "reason": None,
+        }
     )
     return out
 

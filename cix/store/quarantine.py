@@ -20,7 +20,7 @@ OPEN, RESOLVED, DISCARDED = "open", "resolved", "discarded"
 
 
 def add_many(conn: Connection, entries: Sequence[dict[str, Any]]) -> None:
-    """Keep rejected records: dicts of raw, raw_hash, format, reason, problems, source, locator, natural_key."""
+    """Keep rejected records (raw, raw_hash, format, reason, problems, source, locator, natural_key)."""
     if not entries:
         return
     at = now()
@@ -52,7 +52,12 @@ def get(conn: Connection, entry_id: int) -> dict[str, Any]:
 
 
 def list_entries(
-    conn: Connection, *, status: str | None = OPEN, reason: str | None = None, limit: int = 50, offset: int = 0
+    conn: Connection,
+    *,
+    status: str | None = OPEN,
+    reason: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[int, list[dict[str, Any]]]:
     conds = []
     if status:
@@ -80,4 +85,6 @@ def resolve(conn: Connection, entry_id: int, declaration_id: int | None, status:
 
 
 def update_problems(conn: Connection, entry_id: int, problems: list[dict[str, Any]], reason: str) -> None:
-    conn.execute(update(quarantine).where(quarantine.c.id == entry_id).values(problems=problems, reason=reason))
+    conn.execute(
+        update(quarantine).where(quarantine.c.id == entry_id).values(problems=problems, reason=reason)
+    )

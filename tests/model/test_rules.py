@@ -50,9 +50,18 @@ ERROR_CASES = [
     ("/goods/0/currency", "EUX", "currency.unknown", "/goods/0/currency"),
     ("/goods/0/unit", "KGX", "unit.unknown", "/goods/0/unit"),
     ("/goods/0/incoterm", "FOX", "incoterm.unknown", "/goods/0/incoterm"),
-    ("/consignment/containers/0/number", "CSQU3054384", "container.check_digit",
-     "/consignment/containers/0/number"),
-    ("/consignment/containers/0/number", "CSQ3054383", "container.format", "/consignment/containers/0/number"),
+    (
+        "/consignment/containers/0/number",
+        "CSQU3054384",
+        "container.check_digit",
+        "/consignment/containers/0/number",
+    ),
+    (
+        "/consignment/containers/0/number",
+        "CSQ3054383",
+        "container.format",
+        "/consignment/containers/0/number",
+    ),
     ("/goods/0/net_mass", -1, "value.negative", "/goods/0/net_mass"),
     ("/goods/0/quantity", -5, "value.negative", "/goods/0/quantity"),
     ("/goods/0/invoice_amount", -0.01, "value.negative", "/goods/0/invoice_amount"),
@@ -69,7 +78,7 @@ ERROR_CASES = [
     ("/goods/0/hs_code", _DELETE, "schema.required", "/goods/0/hs_code"),
     ("/goods/0/colour", "red", "schema.unknown_field", "/goods/0/colour"),
     ("/hs_edition", "HS1988", "hs.edition", "/hs_edition"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("path", "value", "rule", "where"), ERROR_CASES)
@@ -169,19 +178,34 @@ def test_every_rule_documented() -> None:
     assert not missing
 
 
-_leaf = st.one_of(st.none(), st.booleans(), st.integers(-10**15, 10**15), st.floats(allow_nan=True),
-                  st.text(max_size=12))  # fmt: skip
+_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**15), 10**15), st.floats(allow_nan=True), st.text(max_size=12)
+)
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     field=st.sampled_from(
-        ["/date", "/kind", "/goods/0/hs_code", "/goods/0/net_mass", "/goods/0/origin", "/goods/0/unit",
-         "/goods/0/currency", "/importer", "/consignment/containers/0/number", "/goods/0/tax_rate",
-         "/consignment/countries_of_routing", "/goods", "/consignment"]
+        [
+            "/date",
+            "/kind",
+            "/goods/0/hs_code",
+            "/goods/0/net_mass",
+            "/goods/0/origin",
+            "/goods/0/unit",
+            "/goods/0/currency",
+            "/importer",
+            "/consignment/containers/0/number",
+            "/goods/0/tax_rate",
+            "/consignment/countries_of_routing",
+            "/goods",
+            "/consignment",
+        ]
     ),
-    value=st.one_of(_leaf, st.lists(_leaf, max_size=3), st.dictionaries(st.text(max_size=5), _leaf, max_size=3)),
-)  # fmt: skip
+    value=st.one_of(
+        _leaf, st.lists(_leaf, max_size=3), st.dictionaries(st.text(max_size=5), _leaf, max_size=3)
+    ),
+)
 def test_validate_is_total(field: str, value: Any) -> None:
     """Any value in any field gives problems with known rules and pointer paths, never an exception."""
     _decl, problems = validate(with_(field, value), today=TODAY)

@@ -43,8 +43,12 @@ def test_password_hidden_in_errors() -> None:
 def test_failed_write_rolls_back(store_url: str) -> None:
     s = open_store(store_url, fresh=True)
     with pytest.raises(StoreError), s.write() as conn:
-        conn.execute(text("INSERT INTO quarantine (created_at, format, reason, raw, raw_hash, problems, status) "
-                          "VALUES (CURRENT_TIMESTAMP, 'json', 'invalid', '{}', 'h', '[]', 'open')"))  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO quarantine (created_at, format, reason, raw, raw_hash, problems, status) "
+                "VALUES (CURRENT_TIMESTAMP, 'json', 'invalid', '{}', 'h', '[]', 'open')"
+            )
+        )
         conn.execute(text("INSERT INTO no_such_table VALUES (1)"))
     with s.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM quarantine")).scalar() == 0

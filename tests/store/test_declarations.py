@@ -21,8 +21,14 @@ def prepared(**over: Any) -> ds.Prepared:
 
 def test_insert_and_read_back(store: Any) -> None:
     batch = [prepared(lrn=f"L{i}") for i in range(5)]
-    batch[0].inspection = {"inspected_at": None, "officer": "o1", "result": "fraud", "duty_recovered": 12.5,
-                           "critical": 0, "source": "test"}  # fmt: skip
+    batch[0].inspection = {
+        "inspected_at": None,
+        "officer": "o1",
+        "result": "fraud",
+        "duty_recovered": 12.5,
+        "critical": 0,
+        "source": "test",
+    }
     with store.write() as conn:
         ids = ds.insert_many(conn, batch)
     assert len(ids) == 5 and len(set(ids)) == 5
@@ -64,8 +70,14 @@ def test_resolve_key_by_id_mrn_lrn(store: Any) -> None:
 
 def test_list_filters(store: Any) -> None:
     with store.write() as conn:
-        ds.insert_many(conn, [prepared(lrn="A", date="2024-01-01"), prepared(lrn="B", date="2024-02-01"),
-                              prepared(lrn="C", date="2024-03-01", declaration_office="RU10000000")])  # fmt: skip
+        ds.insert_many(
+            conn,
+            [
+                prepared(lrn="A", date="2024-01-01"),
+                prepared(lrn="B", date="2024-02-01"),
+                prepared(lrn="C", date="2024-03-01", declaration_office="RU10000000"),
+            ],
+        )
     with store.read() as conn:
         total, rows = ds.list_declarations(conn, date_from=dt.date(2024, 1, 15))
         assert total == 2 and [r["lrn"] for r in rows] == ["C", "B"]

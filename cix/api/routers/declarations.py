@@ -51,8 +51,13 @@ def submit(
     declaration: dict[str, Any] = Body(..., description="One declaration (the model in docs/data-model.md)."),
 ) -> dict[str, Any]:
     """Lodge one declaration. 201 stored, 200 duplicate, 422 invalid (kept in quarantine), 409 conflict."""
-    s = lodge_batch(store, [_incoming(declaration)], source=f"api:{who.name}", keep_outcomes=True,
-                    max_future_days=settings.max_future_days)  # fmt: skip
+    s = lodge_batch(
+        store,
+        [_incoming(declaration)],
+        source=f"api:{who.name}",
+        keep_outcomes=True,
+        max_future_days=settings.max_future_days,
+    )
     assert s.outcomes is not None
     out = s.outcomes[0]
     if out.status == STORED:
@@ -73,8 +78,9 @@ def submit(
 def submit_batch(settings: SettingsDep, store: StoreDep, who: PrincipalDep, body: BatchIn) -> dict[str, Any]:
     """Lodge many declarations in one transaction; one outcome per record, in order of arrival."""
     batch = [_incoming(d, i) for i, d in enumerate(body.declarations)]
-    s = lodge_batch(store, batch, source=f"api:{who.name}", keep_outcomes=True,
-                    max_future_days=settings.max_future_days)  # fmt: skip
+    s = lodge_batch(
+        store, batch, source=f"api:{who.name}", keep_outcomes=True, max_future_days=settings.max_future_days
+    )
     d = s.to_dict()
     order = {inc.locator: i for i, inc in enumerate(batch)}
     d["outcomes"].sort(key=lambda o: order.get(o["locator"], 0))
@@ -96,9 +102,17 @@ def list_declarations(
 ) -> dict[str, Any]:
     """List declarations, newest first, with filters."""
     with store.read() as conn:
-        total, rows = ds.list_declarations(conn, kind=kind, status=status, office=office, ucr=ucr,
-                                           date_from=date_from, date_to=date_to, limit=limit,
-                                           offset=offset)  # fmt: skip
+        total, rows = ds.list_declarations(
+            conn,
+            kind=kind,
+            status=status,
+            office=office,
+            ucr=ucr,
+            date_from=date_from,
+            date_to=date_to,
+            limit=limit,
+            offset=offset,
+        )
     return {"total": total, "limit": limit, "offset": offset, "declarations": rows}
 
 

@@ -23,8 +23,9 @@ def list_entries(
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     with store.read() as conn:
-        total, rows = qs.list_entries(conn, status=None if status == "all" else status, reason=reason,
-                                      limit=limit, offset=offset)  # fmt: skip
+        total, rows = qs.list_entries(
+            conn, status=None if status == "all" else status, reason=reason, limit=limit, offset=offset
+        )
     return {"total": total, "entries": rows}
 
 

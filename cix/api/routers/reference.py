@@ -21,8 +21,13 @@ def _edition(name: str | None, date: dt.date | None) -> hs.HsEdition:
 
 
 def _entry(e: hs.HsEntry) -> dict[str, Any]:
-    return {"code": e.code, "description": e.description, "level": e.level, "parent": e.parent,
-            "section": e.section}  # fmt: skip
+    return {
+        "code": e.code,
+        "description": e.description,
+        "level": e.level,
+        "parent": e.parent,
+        "section": e.section,
+    }
 
 
 @router.get("/hs")
@@ -38,7 +43,9 @@ def search(
 
 
 @router.get("/hs/{code}")
-def lookup(code: str, who: PrincipalDep, edition: str | None = None, date: dt.date | None = None) -> dict[str, Any]:
+def lookup(
+    code: str, who: PrincipalDep, edition: str | None = None, date: dt.date | None = None
+) -> dict[str, Any]:
     ed = _edition(edition, date)
     e = ed.entry(code)
     if e is None:

@@ -136,3 +136,95 @@ inspections = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_inspections_declaration", "declaration_id"),
 )
+
+# --- exchange between administrations --------------------------------------------------------
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("country", String(2), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("endpoints", JSON, nullable=False),
+    Column("keys", JSON, nullable=False),
+    Column("suites", JSON, nullable=False),
+    Column("token_hash", String(64)),
+    Column("status", String(12), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("recipient", String(40), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("agreement", String(80)),
+    Column("envelope", Text, nullable=False),
+    Column("payload_digest", String(80), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("receipt", Text),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+    Index("ix_outbox_recipient", "recipient", "status"),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("sender", String(40), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("agreement", String(80)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("payload_digest", String(80), nullable=False),
+    Column("envelope", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("dropped", JSON),
+    Column("receipt", Text, nullable=False),
+    Column("processed", Integer, nullable=False, default=0),
+    Index("ix_inbox_sender_type", "sender", "type"),
+    Index("ix_inbox_unprocessed", "processed"),
+)
+
+exchange_rejections = Table(
+    "exchange_rejections",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("message_id", String(64)),
+    Column("sender", String(40)),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("receipt", Text),
+    Index("ix_exchange_rejections_message", "message_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Id, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("actor", String(80)),
+    Column("subject", String(80)),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)

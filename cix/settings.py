@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(default=DEFAULT_SECRET, description="Secret for session cookies and CSRF tokens.")
     fx_window_days: int = Field(
-        default=7, ge=0, description="Days back an exchange rate may be taken from when none exists on the date."
+        default=7,
+        ge=0,
+        description="Days back an exchange rate may be taken from when none exists on the date.",
     )
     batch_size: int = Field(default=2000, ge=1, description="Records per transaction in imports.")
     max_future_days: int = Field(
@@ -51,6 +53,29 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated bearer tokens accepted by the API until users and roles are configured "
         "(local mode also accepts requests from loopback without a token).",
+    )
+
+    country: str = Field(
+        default="ZZ", description="ISO 3166 code of this node's administration (set by cix node init)."
+    )
+    authority: str = Field(default="CUSTOMS", description="Authority id of this node's administration.")
+    transport: Literal["http", "nats"] = Field(default="http", description="Transport for outgoing messages.")
+    nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS JetStream server for the nats transport.")
+    max_message_bytes: int = Field(default=1_048_576, ge=1024, description="Largest accepted envelope, in bytes.")
+    freshness_seconds: int = Field(
+        default=86_400, ge=1, description="Oldest accepted message age (replay window); older ones are rejected."
+    )
+    clock_skew_seconds: int = Field(default=120, ge=0, description="Tolerated clock skew for messages from the future.")
+    partner_rate_per_s: float = Field(default=5000.0, gt=0, description="Messages per second accepted per partner.")
+    max_attempts: int = Field(default=12, ge=1, description="Delivery tries before a message becomes a dead letter.")
+    dead_after_seconds: int = Field(
+        default=259_200, ge=1, description="Age after which an undelivered message becomes a dead letter."
+    )
+    retry_base_seconds: float = Field(default=1.0, gt=0, description="First retry delay; doubles with each try.")
+    retry_max_seconds: float = Field(default=300.0, gt=0, description="Longest retry delay (jitter added).")
+    strict_scope: bool = Field(
+        default=True,
+        description="Reject a received message with a field outside its agreement's scope (false: drop the field).",
     )
 
     @model_validator(mode="after")

@@ -13,13 +13,29 @@ from cix.ingest.kcs import pad_hs, to_incoming, validate_kcs_row
 from tests.conftest import KCS_DIR, TODAY
 
 GOOD = {
-    "Declaration ID": "97061800", "Date": "2020-01-01", "Office ID": "30", "Process Type": "B",
-    "Import Type": "11", "Import Use": "21", "Payment Type": "11", "Mode of Transport": "10",
-    "Declarant ID": "ZZR1LT6", "Importer ID": "QLRUBN9", "Seller ID": "0VKY2BR", "Courier ID": "C1",
-    "HS6 Code": "440890", "Country of Departure": "BE", "Country of Origin": "BE", "Tax Rate": "0.0",
-    "Tax Type": "FEU1", "Country of Origin Indicator": "G", "Net Mass": "108.0", "Item Price": "372254.4",
-    "Fraud": "0", "Critical Fraud": "0",
-}  # fmt: skip
+    "Declaration ID": "97061800",
+    "Date": "2020-01-01",
+    "Office ID": "30",
+    "Process Type": "B",
+    "Import Type": "11",
+    "Import Use": "21",
+    "Payment Type": "11",
+    "Mode of Transport": "10",
+    "Declarant ID": "ZZR1LT6",
+    "Importer ID": "QLRUBN9",
+    "Seller ID": "0VKY2BR",
+    "Courier ID": "C1",
+    "HS6 Code": "440890",
+    "Country of Departure": "BE",
+    "Country of Origin": "BE",
+    "Tax Rate": "0.0",
+    "Tax Type": "FEU1",
+    "Country of Origin Indicator": "G",
+    "Net Mass": "108.0",
+    "Item Price": "372254.4",
+    "Fraud": "0",
+    "Critical Fraud": "0",
+}
 
 
 def found(**over: str) -> set[tuple[str, str, str]]:
@@ -106,7 +122,12 @@ def test_development_files_validate() -> None:
     """Every row of the first 2,000 of valid.csv passes (warnings only)."""
     with (KCS_DIR / "valid.csv").open() as f:
         rows = [r for _, r in zip(range(2000), csv.DictReader(f), strict=False)]
-    errors = [(r["Declaration ID"], p) for r in rows for p in validate_kcs_row(r, today=TODAY) if p.severity == "error"]
+    errors = [
+        (r["Declaration ID"], p)
+        for r in rows
+        for p in validate_kcs_row(r, today=TODAY)
+        if p.severity == "error"
+    ]
     assert errors == []
 
 

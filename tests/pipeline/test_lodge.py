@@ -175,9 +175,7 @@ def test_identical_bad_record_kept_once_counted_each_time(store: Any) -> None:
     assert len(entries(store)) == 2
 
 
-def test_failure_mid_batch_leaves_nothing_and_rerun_stores_once(
-    store: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failure_mid_batch_leaves_nothing_and_rerun_stores_once(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     real = decl_store.insert_many
 
     def boom(conn: Any, batch: Any) -> list[int]:

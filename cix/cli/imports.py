@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cix.cli.common import HomeOption, JsonOption, emit_json, err_console, fail_from
+from cix.cli.common import HomeOption, JsonOption, emit_json, err_console, fail, fail_from
 from cix.errors import CixError
 from cix.i18n import _
 
@@ -33,6 +33,10 @@ def import_(
     from cix.cli.node import node
     from cix.pipeline.imports import import_file
 
+    from cix.ingest.records import FORMATS
+
+    if fmt not in FORMATS:
+        fail(_("unknown format {fmt!r}; one of {formats}").format(fmt=fmt, formats=", ".join(FORMATS)), 2)
     try:
         settings, store = node(home)
         if not file.exists():

@@ -28,6 +28,8 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("serve", None),
     ("bench", "bench"),
     ("risk", "risk"),
+    ("cooperation", "cooperation"),
+    ("agreements", "agreements"),
 ]
 
 for _module, _name in _GROUPS:
@@ -56,8 +58,28 @@ def version() -> None:
 
 
 def main() -> None:
+    """Run the command; every failure ends with one line on standard error and a non-zero status."""
     try:
-        app()
+        rv = app(standalone_mode=False)
     except CixError as exc:
         sys.stderr.write(f"cix: {' '.join(exc.message.split())}\n")
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("cix: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:
+        # typer carries its own copy of click: recognise its exceptions by shape, not by class.
+        name = type(exc).__name__
+        if name == "NoArgsIsHelpError" and hasattr(exc, "ctx"):
+            sys.stdout.write(exc.ctx.get_help() + "\n")
+            sys.exit(0)
+        if name == "Abort":
+            sys.stderr.write("cix: aborted\n")
+            sys.exit(130)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            ctx = getattr(exc, "ctx", None)
+            where = f"{ctx.command_path}: " if ctx is not None else ""
+            sys.stderr.write(f"cix: {where}{' '.join(exc.format_message().split())}\n")
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(rv if isinstance(rv, int) else 0)

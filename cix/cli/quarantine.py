@@ -113,7 +113,7 @@ def retry(
 
 
 @app.command("discard")
-def discard(entry_id: int = typer.Argument(...), home: Path | None = HomeOption) -> None:
+def discard(entry_id: int = typer.Argument(...), home: Path | None = HomeOption, json: bool = JsonOption) -> None:
     """Set an open entry aside (kept, marked discarded)."""
     from cix.cli.node import node
     from cix.pipeline import quarantine as pq
@@ -123,4 +123,7 @@ def discard(entry_id: int = typer.Argument(...), home: Path | None = HomeOption)
         pq.discard(store, entry_id)
     except CixError as exc:
         fail_from(exc)
+    if json:
+        emit_json({"id": entry_id, "status": "discarded"})
+        return
     typer.echo(_("entry {id} discarded").format(id=entry_id))

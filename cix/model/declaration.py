@@ -152,8 +152,25 @@ class Declaration(_Model):
     @property
     def natural_key(self) -> str | None:
         """MRN when customs assigned one, else declarant identifier + LRN (None when neither)."""
-        if self.mrn:
-            return f"mrn:{self.mrn}"
-        if self.lrn and self.declarant and self.declarant.identifier:
-            return f"lrn:{self.declarant.identifier}:{self.lrn}"
+        return natural_key(self.mrn, self.lrn, self.declarant.identifier if self.declarant else None)
+
+
+def natural_key(mrn: object, lrn: object, declarant_id: object) -> str | None:
+    """The natural key of a declaration from its MRN, or its declarant identifier and LRN.
+
+    >>> natural_key("24RU0000000000001", None, None), natural_key(None, "L1", "RU77"), natural_key(None, "L1", None)
+    ('mrn:24RU0000000000001', 'lrn:RU77:L1', None)
+    """
+    if isinstance(mrn, str) and mrn.strip():
+        return f"mrn:{mrn.strip()}"
+    if isinstance(lrn, str) and lrn.strip() and isinstance(declarant_id, str) and declarant_id.strip():
+        return f"lrn:{declarant_id.strip()}:{lrn.strip()}"
+    return None
+
+
+def natural_key_of(data: object) -> str | None:
+    """The natural key of a raw record (even one that fails validation), or None."""
+    if not isinstance(data, dict):
         return None
+    decl = data.get("declarant")
+    return natural_key(data.get("mrn"), data.get("lrn"), decl.get("identifier") if isinstance(decl, dict) else None)

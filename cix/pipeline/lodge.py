@@ -21,10 +21,11 @@ from sqlalchemy import select, update
 from cix.i18n import _
 from cix.ingest.records import Incoming, dedupe
 from cix.model import rules
+from cix.model.declaration import natural_key_of
 from cix.model.problems import Problem
 from cix.store import declarations as decl_store
 from cix.store import quarantine as q_store
-from cix.store.db import Store
+from cix.store.db import Store, StoreIntegrityError
 from cix.store.schema import quarantine
 
 STORED, DUPLICATE, QUARANTINED = "stored", "duplicate", "quarantined"
@@ -118,53 +119,77 @@ def lodge_batch(
         if len(problems) > 1:
             problems = dedupe(problems)
         if decl is None or any(p.severity == "error" for p in problems):
-            bad.append((inc, problems, "invalid", decl.natural_key if decl else None))
+            bad.append((inc, problems, "invalid", natural_key_of(inc.data)))
             continue
         good.append(
             (inc, decl_store.prepare(decl, warnings=problems, source=source, inspection=inc.inspection))
         )
 
-    with store.write() as conn:
-        existing = decl_store.existing_hashes(conn, {p.natural_key for _, p in good})
-        new: list[tuple[Incoming, decl_store.Prepared]] = []
-        seen: dict[str, str] = {}
-        dup_outcomes: list[Outcome] = []
-        for inc, p in good:
-            key, h = p.natural_key, p.content_hash
-            prior = existing.get(key) or seen.get(key)
-            if prior is None:
-                seen[key] = h
-                new.append((inc, p))
-            elif prior == h:
-                s.duplicates += 1
-                if keep_outcomes:
-                    dup_outcomes.append(Outcome(DUPLICATE, inc.locator, key, None, p.warnings))
-            else:
-                bad.append((inc, [_conflict(key)], "conflict", key))
-        ids = decl_store.insert_many(conn, [p for _, p in new])
-        s.stored = len(ids)
-        s.warned = sum(1 for _, p in new if p.warnings)
-        if bad:
-            _quarantine(conn, bad, source)
-        s.quarantined = len(bad)
-        if resolve_quarantine and new and store_has_open_quarantine(conn):
-            keys = [p.natural_key for _, p in new]
-            for i in range(0, len(keys), 900):
-                conn.execute(
-                    update(quarantine)
-                    .where(
-                        quarantine.c.status == q_store.OPEN, quarantine.c.natural_key.in_(keys[i : i + 900])
-                    )
-                    .values(status=q_store.RESOLVED, resolved_at=decl_store.now())
-                )
+    for attempt in range(3):
+        try:
+            with store.write() as conn:
+                new, ids, dups, conflicts = _store_batch(conn, good, bad, source, resolve_quarantine)
+            break
+        except StoreIntegrityError:
+            # Another process stored one of these keys between our look-up and our insert (PostgreSQL
+            # with several workers): run the batch again; the look-up now sees it.
+            if attempt == 2:
+                raise
+    s.stored = len(ids)
+    s.duplicates = len(dups)
+    s.warned = sum(1 for _, p in new if p.warnings)
+    bad = bad + conflicts
+    s.quarantined = len(bad)
     if keep_outcomes and s.outcomes is not None:
         s.outcomes.extend(
             Outcome(STORED, inc.locator, p.natural_key, did, p.warnings)
             for (inc, p), did in zip(new, ids, strict=True)
         )
-        s.outcomes.extend(dup_outcomes)
+        s.outcomes.extend(dups)
         s.outcomes.extend(Outcome(QUARANTINED, inc.locator, key, None, probs) for inc, probs, _r, key in bad)
     return s
+
+
+def _store_batch(
+    conn: Any,
+    good: list[tuple[Incoming, decl_store.Prepared]],
+    bad: list[tuple[Incoming, list[Problem], str, str | None]],
+    source: str | None,
+    resolve_quarantine: bool,
+) -> tuple[list[tuple[Incoming, decl_store.Prepared]], list[int], list[Outcome], list[Any]]:
+    """The write half of a batch: new declarations, duplicates, conflicts, quarantine, in one transaction."""
+    existing = decl_store.existing(conn, {p.natural_key for _, p in good})
+    new: list[tuple[Incoming, decl_store.Prepared]] = []
+    seen: dict[str, str] = {}
+    dup_of: list[tuple[Incoming, decl_store.Prepared, int | None]] = []
+    conflicts: list[tuple[Incoming, list[Problem], str, str | None]] = []
+    for inc, p in good:
+        key, h = p.natural_key, p.content_hash
+        stored = existing.get(key)
+        prior = stored[1] if stored else seen.get(key)
+        if prior is None:
+            seen[key] = h
+            new.append((inc, p))
+        elif prior == h:
+            dup_of.append((inc, p, stored[0] if stored else None))
+        else:
+            conflicts.append((inc, [_conflict(key)], "conflict", key))
+    ids = decl_store.insert_many(conn, [p for _, p in new])
+    new_ids = {p.natural_key: did for (_, p), did in zip(new, ids, strict=True)}
+    dups = [Outcome(DUPLICATE, inc.locator, p.natural_key, did or new_ids.get(p.natural_key), p.warnings)
+            for inc, p, did in dup_of]  # fmt: skip
+    if resolve_quarantine and new and store_has_open_quarantine(conn):
+        # Resolve earlier entries of the keys stored now, before this batch's own entries are kept.
+        keys = list(new_ids)
+        for i in range(0, len(keys), 900):
+            conn.execute(
+                update(quarantine)
+                .where(quarantine.c.status == q_store.OPEN, quarantine.c.natural_key.in_(keys[i : i + 900]))
+                .values(status=q_store.RESOLVED, resolved_at=decl_store.now())
+            )
+    if bad or conflicts:
+        _quarantine(conn, bad + conflicts, source)
+    return new, ids, dups, conflicts
 
 
 def store_has_open_quarantine(conn: Any) -> bool:

@@ -16,9 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from cix.errors import StoreError
+
+
+class StoreIntegrityError(StoreError):
+    """A write broke a constraint (a unique natural key stored meanwhile by another process)."""
+
+    status_code = 409
+    code = "store_conflict"
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -78,6 +85,8 @@ class Store:
         try:
             with self._write_lock, self.engine.begin() as conn:
                 yield conn
+        except IntegrityError as exc:
+            raise StoreIntegrityError(f"store write refused: {_reason(exc)}") from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"store write failed: {_reason(exc)}") from exc
 

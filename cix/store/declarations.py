@@ -107,17 +107,22 @@ def _warnings_json(warnings: Sequence[Problem]) -> str | None:
     return orjson.dumps([w.to_dict() for w in warnings]).decode()
 
 
-def existing_hashes(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
-    """Content hash of the current version of each stored key among ``keys``."""
+def existing(conn: Connection, keys: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """Id and content hash of the current version of each stored key among ``keys``."""
     keys = list(keys)
-    out: dict[str, str] = {}
+    out: dict[str, tuple[int, str]] = {}
     for i in range(0, len(keys), 900):
         chunk = keys[i : i + 900]
-        q = select(declarations.c.natural_key, declarations.c.content_hash).where(
+        q = select(declarations.c.natural_key, declarations.c.id, declarations.c.content_hash).where(
             declarations.c.natural_key.in_(chunk)
         )
-        out.update({k: h for k, h in conn.execute(q)})
+        out.update({k: (did, h) for k, did, h in conn.execute(q)})
     return out
+
+
+def existing_hashes(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
+    """Content hash of the current version of each stored key among ``keys``."""
+    return {k: h for k, (_id, h) in existing(conn, keys).items()}
 
 
 def insert_many(conn: Connection, batch: Sequence[Prepared]) -> list[int]:

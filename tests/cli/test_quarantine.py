@@ -120,11 +120,6 @@ def test_discard(rejected: list[int]) -> None:
     one_line_reason(r.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cix/cli/quarantine.py `discard` has no --json option (every other quarantine command has "
-    "one); `cix quarantine discard ID --json` exits 2 with 'No such option'",
-)
 def test_discard_json(rejected: list[int]) -> None:
     r = cix("quarantine", "discard", str(rejected[0]), "--json")
     assert r.exit_code == 0, r.stderr

@@ -149,12 +149,6 @@ def test_conflict_inside_one_batch_is_quarantined(store: Any) -> None:
     assert e["reason"] == "conflict" and e["locator"] == "f:2"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cix/pipeline/lodge.py:148-154 resolves open quarantine entries by the natural keys stored in "
-    "this batch *after* _quarantine() added this batch's conflicts, so a conflict inside one batch is "
-    "quarantined and immediately marked 'resolved' (nothing left open to act on)",
-)
 def test_conflict_inside_one_batch_stays_open(store: Any) -> None:
     batch = [incoming(decl("A", 1), "f:1"), incoming(decl("A", 2), "f:2")]
     lodge_batch(store, batch, today=TODAY)
@@ -225,12 +219,6 @@ def test_conflict_across_batches_stays_open(store: Any) -> None:
     assert count(store, quarantine, quarantine.c.status == "open") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cix/pipeline/lodge.py:121 quarantines an invalid record with natural_key "
-    "`decl.natural_key if decl else None`, but rules.validate() returns decl=None whenever there is an "
-    "error, so invalid entries never carry their key and storing the corrected record never resolves them",
-)
 def test_storing_corrected_record_resolves_open_entry(store: Any) -> None:
     lodge_batch(store, [incoming(bad_unit("L9"))], today=TODAY)
     (e,) = entries(store)

@@ -97,12 +97,6 @@ def test_retry_of_conflict_after_amendment_resolves(store: Any) -> None:
     assert only_entry(store)["status"] == "resolved"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cix/pipeline/lodge.py builds the DUPLICATE Outcome with declaration_id=None, so "
-    "cix/pipeline/quarantine.py retry() resolves an entry whose record is already stored with "
-    "declaration_id NULL instead of the stored declaration's id",
-)
 def test_retry_resolved_as_duplicate_records_the_declaration_id(store: Any) -> None:
     lodge_doc(store, import_declaration())
     other = import_declaration()

@@ -31,9 +31,8 @@ def import_(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from cix.cli.node import node
-    from cix.pipeline.imports import import_file
-
     from cix.ingest.records import FORMATS
+    from cix.pipeline.imports import import_file
 
     if fmt not in FORMATS:
         fail(_("unknown format {fmt!r}; one of {formats}").format(fmt=fmt, formats=", ".join(FORMATS)), 2)

@@ -26,6 +26,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("imports", None),
     ("generate", None),
     ("serve", None),
+    ("demo", None),
     ("bench", "bench"),
     ("risk", "risk"),
     ("cooperation", "cooperation"),

@@ -38,8 +38,11 @@ def train_cmd(
     if as_json:
         emit_json(result)
     else:
-        typer.echo(_("model written to {path} ({rows} rows, {secs:.1f} s)").format(
-            path=model, rows=result["rows"], secs=result["seconds"]))
+        typer.echo(
+            _("model written to {path} ({rows} rows, {secs:.1f} s)").format(
+                path=model, rows=result["rows"], secs=result["seconds"]
+            )
+        )
 
 
 @app.command("score")
@@ -83,8 +86,11 @@ def evaluate_cmd(
     typer.echo(_("top     k  precision  recall  duty recall  critical recall"))
     for key in ("@1", "@2", "@5", "@10", "@20"):
         m = result[key]
-        typer.echo(f"{key:>4} {m['k']:>5}  {m['precision']:9.3f}  {m['recall']:6.3f}  "
-                   f"{m['duty_recall']:11.3f}  {m['critical_recall']:15.3f}")
+        typer.echo(
+            f"{key:>4} {m['k']:>5}  {m['precision']:9.3f}  {m['recall']:6.3f}  "
+            f"{m['duty_recall']:11.3f}  {m['critical_recall']:15.3f}"
+        )
     u = result["unseen"]
-    typer.echo(_("unseen patterns: {n} rows, AUC {auc}").format(
-        n=u["n"], auc="-" if u["auc"] is None else f"{u['auc']:.4f}"))
+    typer.echo(
+        _("unseen patterns: {n} rows, AUC {auc}").format(n=u["n"], auc="-" if u["auc"] is None else f"{u['auc']:.4f}")
+    )

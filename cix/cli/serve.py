@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cix.cli.common import HomeOption, fail_from
 from cix.errors import CixError
 from cix.i18n import _
+
+if TYPE_CHECKING:
+    from cix.settings import Settings
 
 app = typer.Typer()
 
@@ -21,8 +25,6 @@ def serve(
     home: Path | None = HomeOption,
 ) -> None:
     """Serve the node's HTTP API (OpenAPI documentation at /docs)."""
-    import uvicorn
-
     from cix.api.app import create_app
     from cix.cli.common import err_console
     from cix.settings import load_settings
@@ -37,19 +39,29 @@ def serve(
         application = create_app(settings)
     except CixError as exc:
         fail_from(exc)
-    config = uvicorn.Config(application, host=host, port=port, log_level="warning")
-    server = uvicorn.Server(config)
+    run_server(settings, host, port, application)
+
+
+def run_server(settings: Settings, host: str, port: int, application: Any = None) -> None:
+    """Serve until Ctrl-C, printing the address (``http://127.0.0.1:PORT/``) once listening."""
     import threading
+    import time
+
+    import uvicorn
+
+    if application is None:
+        from cix.api.app import create_app
+
+        application = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(application, host=host, port=port, log_level="warning"))
 
     def announce() -> None:
-        import time
-
         while not server.started:
             time.sleep(0.05)
         for s in server.servers:
             for sock in s.sockets:
                 addr = sock.getsockname()
-                typer.echo(f"http://{addr[0]}:{addr[1]}/docs", err=False)
+                typer.echo(f"http://{addr[0]}:{addr[1]}/", err=False)
 
     threading.Thread(target=announce, daemon=True).start()
     server.run()

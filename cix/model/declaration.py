@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class DeclarationKind(StrEnum):
@@ -53,6 +55,13 @@ class IdentityType(StrEnum):
     FLIGHT = "flight"
     TRAIN = "train"
     OTHER = "other"
+
+
+def _compact_code(v: object) -> object:
+    """HS codes are kept without the dots and spaces of their printed form ("0901.21" → "090121")."""
+    if isinstance(v, str) and not v.isdigit():
+        return v.replace(".", "").replace(" ", "")
+    return v
 
 
 class _Model(BaseModel):
@@ -110,7 +119,7 @@ class Consignment(_Model):
 
 
 class GoodsItem(_Model):
-    hs_code: str
+    hs_code: Annotated[str, BeforeValidator(_compact_code)]
     description: str | None = Field(default=None, max_length=512)
     origin: str | None = None
     quantity: float | None = None

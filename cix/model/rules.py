@@ -149,6 +149,16 @@ def _edition_for(date: dt.date | None, name: str | None) -> ref_hs.HsEdition | N
     return ref_hs.edition_for(date)
 
 
+_COUNTRIES: frozenset[str] = frozenset()  # filled on first use (pycountry is slow to import)
+_CURRENCIES: frozenset[str] = frozenset()
+
+
+def _load_code_sets() -> None:
+    global _COUNTRIES, _CURRENCIES
+    _COUNTRIES = ref_countries.country_codes() - {"ZZ"}
+    _CURRENCIES = ref_countries.currency_codes()
+
+
 class _Checker:
     """Collects the problems of one record."""
 
@@ -163,7 +173,7 @@ class _Checker:
         self.out.append(Problem(rule, path, value, message, severity))  # type: ignore[arg-type]
 
     def country(self, v: Any, path: str) -> None:
-        if not isinstance(v, str) or not v:
+        if v.__class__ is not str or not v or v in _COUNTRIES:
             return
         if v == "ZZ":
             self.add("country.unspecified", path, v, _("Country ZZ (unknown)."), "warning")
@@ -171,10 +181,12 @@ class _Checker:
             self.add("country.unknown", path, v, _("Not an ISO 3166-1 alpha-2 country code."))
 
     def currency(self, v: Any, path: str) -> None:
-        if isinstance(v, str) and v and not ref_countries.is_currency(v):
+        if v.__class__ is str and v and v not in _CURRENCIES and not ref_countries.is_currency(v):
             self.add("currency.unknown", path, v, _("Not an ISO 4217 currency code."))
 
     def amount(self, v: Any, path: str, kind: str, *, zero_warns: bool = False) -> float | None:
+        if (v.__class__ is float or v.__class__ is int) and 0 < v <= ABSURD[kind]:
+            return v  # type: ignore[no-any-return]
         f = _num(v)
         if f is None:
             return None
@@ -187,7 +199,10 @@ class _Checker:
         return f
 
     def hs_code(self, v: Any, path: str) -> None:
-        if not isinstance(v, str):
+        if v.__class__ is not str:
+            return
+        ed = self.edition
+        if ed is not None and 6 <= len(v) <= 10 and v.isdigit() and ed.has_subheading(v[:6]):
             return
         try:
             code = hs_id.validate(v)
@@ -246,6 +261,8 @@ def _get(d: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
 
 def check(data: Mapping[str, Any], *, today: dt.date, max_future_days: int = 1) -> list[Problem]:
     """The reference-data rules over one input record (a mapping shaped like :class:`Declaration`)."""
+    if not _COUNTRIES:
+        _load_code_sets()
     c = _Checker(today)
     kind = data.get("kind")
     date = _date(data.get("date"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, text, update
 
 from cix.errors import Conflict, NotFound, UsageError
 from cix.model.declaration import Declaration, Status
@@ -125,18 +125,57 @@ def existing_hashes(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
     return {k: h for k, (_id, h) in existing(conn, keys).items()}
 
 
+_DECL_COLS = [c.name for c in declarations.columns]
+_GOODS_COLS = ["declaration_id", "seq", *_ITEM_FIELDS]
+
+
+def _next_ids(conn: Connection, n: int) -> list[int]:
+    """``n`` fresh declaration ids: from the sequence on PostgreSQL; after the largest on SQLite, whose
+    single writer makes that safe (a racing writer in another process fails on the primary key and
+    the pipeline runs the batch again)."""
+    if conn.dialect.name == "postgresql":
+        q = text("SELECT nextval(pg_get_serial_sequence('declarations', 'id')) FROM generate_series(1, :n)")
+        return [r[0] for r in conn.execute(q, {"n": n})]
+    top = conn.execute(select(func.coalesce(func.max(declarations.c.id), 0))).scalar_one()
+    return list(range(top + 1, top + 1 + n))
+
+
+def _sqlite_value(v: Any) -> Any:
+    # The text forms SQLAlchemy's SQLite dialect reads back for Date and DateTime columns.
+    if isinstance(v, dt.datetime):
+        return v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return v
+
+
 def insert_many(conn: Connection, batch: Sequence[Prepared]) -> list[int]:
-    """Insert new declarations with their goods items (and inspections); returns their ids in order."""
+    """Insert new declarations with their goods items (and inspections); returns their ids in order.
+
+    On SQLite the rows go straight to the driver's ``executemany`` (the hot path of bulk imports);
+    on PostgreSQL through SQLAlchemy Core's batched inserts.
+    """
     if not batch:
         return []
-    result = conn.execute(
-        declarations.insert().returning(declarations.c.id, sort_by_parameter_order=True),
-        [p.row for p in batch],
-    )
-    ids = [r[0] for r in result]
-    goods = [{"declaration_id": did, **g} for did, p in zip(ids, batch, strict=True) for g in p.goods]
-    if goods:
-        conn.execute(goods_items.insert(), goods)
+    ids = _next_ids(conn, len(batch))
+    goods = [(did, g) for did, p in zip(ids, batch, strict=True) for g in p.goods]
+    if conn.dialect.name == "sqlite":
+        cols = ",".join(_DECL_COLS)
+        marks = ",".join("?" * len(_DECL_COLS))
+        rows = [
+            tuple(did if c == "id" else _sqlite_value(p.row[c]) for c in _DECL_COLS)
+            for did, p in zip(ids, batch, strict=True)
+        ]
+        conn.exec_driver_sql(f"INSERT INTO declarations ({cols}) VALUES ({marks})", rows)  # type: ignore[arg-type]
+        if goods:
+            gcols = ",".join(_GOODS_COLS)
+            gmarks = ",".join("?" * len(_GOODS_COLS))
+            grows = [(did, *(g[c] for c in _GOODS_COLS[1:])) for did, g in goods]
+            conn.exec_driver_sql(f"INSERT INTO goods_items ({gcols}) VALUES ({gmarks})", grows)  # type: ignore[arg-type]
+    else:
+        conn.execute(declarations.insert(), [{"id": did, **p.row} for did, p in zip(ids, batch, strict=True)])
+        if goods:
+            conn.execute(goods_items.insert(), [{"declaration_id": did, **g} for did, g in goods])
     insp = [
         {"declaration_id": did, "recorded_at": p.row["lodged_at"], **p.inspection}
         for did, p in zip(ids, batch, strict=True)

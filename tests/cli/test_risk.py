@@ -30,22 +30,25 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_train_score_evaluate(files: dict[str, Path]) -> None:
     runner = CliRunner()
     model = files["dir"] / "model"
-    r = runner.invoke(app, ["risk", "train", str(files["train"]), "--format", "kcs", "--model", str(model),
-                            "--seed", "3", "--json"])
+    r = runner.invoke(
+        app, ["risk", "train", str(files["train"]), "--format", "kcs", "--model", str(model), "--seed", "3", "--json"]
+    )
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["rows"] == 2000
     assert (model / "model.json").exists()
 
     out = files["dir"] / "scores.csv"
-    r = runner.invoke(app, ["risk", "score", str(files["valid"]), "--format", "kcs", "--model", str(model),
-                            "--out", str(out)])
+    r = runner.invoke(
+        app, ["risk", "score", str(files["valid"]), "--format", "kcs", "--model", str(model), "--out", str(out)]
+    )
     assert r.exit_code == 0, r.stderr
     assert r.stdout == ""
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "declaration_id,score,channel" and len(lines) == 501
 
-    r = runner.invoke(app, ["risk", "evaluate", str(files["valid"]), "--format", "kcs", "--model", str(model),
-                            "--json"])
+    r = runner.invoke(
+        app, ["risk", "evaluate", str(files["valid"]), "--format", "kcs", "--model", str(model), "--json"]
+    )
     assert r.exit_code == 0, r.stderr
     m = json.loads(r.stdout)  # exactly one JSON object
     assert {"auc", "@1", "@2", "@5", "@10", "@20", "unseen"} <= set(m)
@@ -54,10 +57,23 @@ def test_train_score_evaluate(files: dict[str, Path]) -> None:
 
 def test_failures_are_one_line(files: dict[str, Path]) -> None:
     runner = CliRunner()
-    r = runner.invoke(app, ["risk", "score", str(files["dir"] / "missing.csv"), "--format", "kcs",
-                            "--model", str(files["dir"] / "nomodel"), "--out", str(files["dir"] / "x.csv")])
+    r = runner.invoke(
+        app,
+        [
+            "risk",
+            "score",
+            str(files["dir"] / "missing.csv"),
+            "--format",
+            "kcs",
+            "--model",
+            str(files["dir"] / "nomodel"),
+            "--out",
+            str(files["dir"] / "x.csv"),
+        ],
+    )
     assert r.exit_code != 0
     assert r.stderr.startswith("cix: ") and r.stderr.count("\n") == 1
-    r = runner.invoke(app, ["risk", "train", str(files["train"]), "--format", "xml", "--model",
-                            str(files["dir"] / "m2")])
+    r = runner.invoke(
+        app, ["risk", "train", str(files["train"]), "--format", "xml", "--model", str(files["dir"] / "m2")]
+    )
     assert r.exit_code == 2 and r.stderr.startswith("cix: ")

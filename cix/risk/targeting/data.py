@@ -77,9 +77,7 @@ def read_kcs(path: Path, *, labels: bool = False) -> pl.DataFrame:
     if labels:
         missing = [c for c in LABELS if c not in names]
         if missing:
-            raise InputError(
-                _("{path} has no label column '{column}'").format(path=path, column=missing[0])
-            )
+            raise InputError(_("{path} has no label column '{column}'").format(path=path, column=missing[0]))
     wanted = [c for c in COLUMNS if c in names and (labels or c not in LABELS)]
     try:
         df = pl.read_csv(
@@ -106,23 +104,26 @@ def number(col: str) -> pl.Expr:
 def prepare(df: pl.DataFrame) -> pl.DataFrame:
     """Typed columns: padded HS6, parsed date, numbers; categorical text with nulls as ''."""
     cats = [c for c in CATEGORICAL if c not in ("HS6 Code", "Tax Rate")]
-    return df.with_columns(
-        [pl.col(c).fill_null("").alias(c) for c in cats]
-        + [
-            pl.col(ID).fill_null(""),
-            pl.col("HS6 Code").fill_null("").str.replace(r"\.0$", "").str.zfill(6),
-            pl.col(DATE).str.to_date("%Y-%m-%d", strict=False).alias(DATE),
-            number("Net Mass"),
-            number("Item Price"),
-            pl.col("Tax Rate").cast(pl.Float64, strict=False).alias("_tax"),
-        ]
-    ).with_columns(
-        pl.when(pl.col("_tax").is_finite() & (pl.col("_tax") >= 0)).then(pl.col("_tax")).alias("_tax")
-    ).with_columns(
-        # Tax Rate is also an attribute: its text, normalised ("8" and "8.0" are one rate).
-        pl.col("_tax").cast(pl.String).fill_null(pl.col("Tax Rate").fill_null("")).alias("Tax Rate"),
-        pl.col("_tax").alias("tax_rate"),
-    ).drop("_tax")
+    return (
+        df.with_columns(
+            [pl.col(c).fill_null("").alias(c) for c in cats]
+            + [
+                pl.col(ID).fill_null(""),
+                pl.col("HS6 Code").fill_null("").str.replace(r"\.0$", "").str.zfill(6),
+                pl.col(DATE).str.to_date("%Y-%m-%d", strict=False).alias(DATE),
+                number("Net Mass"),
+                number("Item Price"),
+                pl.col("Tax Rate").cast(pl.Float64, strict=False).alias("_tax"),
+            ]
+        )
+        .with_columns(pl.when(pl.col("_tax").is_finite() & (pl.col("_tax") >= 0)).then(pl.col("_tax")).alias("_tax"))
+        .with_columns(
+            # Tax Rate is also an attribute: its text, normalised ("8" and "8.0" are one rate).
+            pl.col("_tax").cast(pl.String).fill_null(pl.col("Tax Rate").fill_null("")).alias("Tax Rate"),
+            pl.col("_tax").alias("tax_rate"),
+        )
+        .drop("_tax")
+    )
 
 
 def duty(df: pl.DataFrame) -> np.ndarray:

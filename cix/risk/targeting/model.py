@@ -49,7 +49,7 @@ from cix.risk.targeting.features import CATEGORIES, FeatureSpace, as_matrix, der
 FORMAT = "cix-targeting/1"
 ALPHA = 0.4  # weight of log duty for seen patterns
 ALPHA_NEW = 0.1  # weight of log duty for never-seen patterns
-BETA = 0.5  # weight of the critical-fraud probability
+BETA = 2.0  # weight of the critical-fraud probability
 #: Cumulative shares of the ranking that go red, yellow (up to 10 %) and blue (up to 20 %).
 CHANNEL_SHARES = {"red": 0.02, "yellow": 0.10, "blue": 0.20}
 PATTERN_FEATURES = ("h_pattern_n", "h_pattern_fr", "h_pattern_cr", "freq_pattern")
@@ -146,7 +146,11 @@ class TargetingModel:
         feats = space.transform(rows)
         fraud, critical = kcs.labels_of(rows)
         new = (feats["h_pattern_n"] == 0).to_numpy()
-        targets = {"fraud": (fraud, None), "critical": ((critical == 2).astype(np.int64), None), "general": (fraud, new)}
+        targets = {
+            "fraud": (fraud, None),
+            "critical": ((critical == 2).astype(np.int64), None),
+            "general": (fraud, new),
+        }
         boosters: dict[str, lgb.Booster | float] = {}
         for name, (y, mask) in targets.items():
             names = _feature_names(space, name)
@@ -183,13 +187,7 @@ class TargetingModel:
         """The ranking score of each prepared row, in input order: finite, higher = more suspicious."""
         if rows.height == 0:
             return np.zeros(0)
-        p = self.predict(rows)
-        new = p["new"]
-        prob = np.where(new, p["general"], p["fraud"])
-        ld = np.log1p(np.clip(p["duty"], 0.0, None))
-        mult = np.where(new, (1 + ld) ** ALPHA_NEW * (1 + self.duty_ref) ** (ALPHA - ALPHA_NEW), (1 + ld) ** ALPHA)
-        s = prob * mult + BETA * p["critical"]
-        return np.nan_to_num(s, nan=0.0, posinf=0.0, neginf=0.0)
+        return blend(self.predict(rows), self.duty_ref)
 
     def channels(self, scores: np.ndarray) -> list[str]:
         """green / blue / yellow / red by the thresholds stored at training time."""
@@ -247,8 +245,30 @@ class TargetingModel:
                 text = (directory / f"{name}.lgb.txt").read_text(encoding="utf-8")
                 boosters[name] = lgb.Booster(model_str=text)
         meta = {k: v for k, v in doc.items() if k not in ("space", "constants", "experts", "thresholds")}
-        return cls(space=space, boosters=boosters, seed=int(doc["seed"]), duty_ref=float(doc["duty_ref"]),
-                   thresholds={k: float(v) for k, v in doc["thresholds"].items()}, meta=meta)
+        return cls(
+            space=space,
+            boosters=boosters,
+            seed=int(doc["seed"]),
+            duty_ref=float(doc["duty_ref"]),
+            thresholds={k: float(v) for k, v in doc["thresholds"].items()},
+            meta=meta,
+        )
+
+
+def blend(
+    p: dict[str, np.ndarray],
+    duty_ref: float,
+    alpha: float = ALPHA,
+    alpha_new: float = ALPHA_NEW,
+    beta: float = BETA,
+) -> np.ndarray:
+    """The ranking score from the experts' outputs (:meth:`TargetingModel.predict`); see the module doc."""
+    new = p["new"]
+    prob = np.where(new, p["general"], p["fraud"])
+    ld = np.log1p(np.clip(p["duty"], 0.0, None))
+    mult = np.where(new, (1 + ld) ** alpha_new * (1 + duty_ref) ** (alpha - alpha_new), (1 + ld) ** alpha)
+    s = prob * mult + beta * p["critical"]
+    return np.nan_to_num(s, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def _feature_names(space: FeatureSpace, expert: str) -> list[str]:

@@ -44,8 +44,9 @@ def check_format(fmt: str) -> None:
         raise UsageError(_("unknown format '{fmt}' (known: {known})").format(fmt=fmt, known=", ".join(FORMATS)))
 
 
-def train(data: Path, model_dir: Path, *, fmt: str = "kcs", seed: int = 0, log: Callable[[str], None] = stderr_log
-          ) -> dict[str, Any]:
+def train(
+    data: Path, model_dir: Path, *, fmt: str = "kcs", seed: int = 0, log: Callable[[str], None] = stderr_log
+) -> dict[str, Any]:
     """Train on the labelled rows of ``data`` and write the model to ``model_dir``."""
     check_format(fmt)
     t0 = time.perf_counter()
@@ -91,8 +92,15 @@ def validate_rows(raw: pl.DataFrame, today: dt.date) -> list[list[Problem]]:
     return out
 
 
-def score(data: Path, model_dir: Path, out: Path, *, fmt: str = "kcs", today: dt.date | None = None,
-          log: Callable[[str], None] = stderr_log) -> dict[str, Any]:
+def score(
+    data: Path,
+    model_dir: Path,
+    out: Path,
+    *,
+    fmt: str = "kcs",
+    today: dt.date | None = None,
+    log: Callable[[str], None] = stderr_log,
+) -> dict[str, Any]:
     """Score ``data`` (labels never read) and write ``out`` and ``out.problems.jsonl``."""
     check_format(fmt)
     model = TargetingModel.load(Path(model_dir))
@@ -120,10 +128,20 @@ def score(data: Path, model_dir: Path, out: Path, *, fmt: str = "kcs", today: dt
         raise InputError(_("cannot write {path}: {reason}").format(path=out, reason=exc.strerror)) from exc
     counts = {c: channels.count(c) for c in ("red", "yellow", "blue", "green")}
     n_err = sum(1 for ps in problems if any(p.severity == "error" for p in ps))
-    log(_("scored {n} rows; {bad} with problems ({err} with errors), written to {path}").format(
-        n=len(ids), bad=n_bad, err=n_err, path=sidecar))
-    return {"rows": len(ids), "out": str(out), "problems": str(sidecar), "rows_with_problems": n_bad,
-            "rows_with_errors": n_err, "channels": counts, "validator": validator() is not None}
+    log(
+        _("scored {n} rows; {bad} with problems ({err} with errors), written to {path}").format(
+            n=len(ids), bad=n_bad, err=n_err, path=sidecar
+        )
+    )
+    return {
+        "rows": len(ids),
+        "out": str(out),
+        "problems": str(sidecar),
+        "rows_with_problems": n_bad,
+        "rows_with_errors": n_err,
+        "channels": counts,
+        "validator": validator() is not None,
+    }
 
 
 def evaluate_file(data: Path, model_dir: Path, *, fmt: str = "kcs") -> dict[str, Any]:

@@ -29,8 +29,13 @@ def test_metrics_by_hand() -> None:
     m = evaluate(scores, fraud, duty, critical, rates=(10, 20, 30, 50))
     # order: 1, 2, 8 (ties at 0.9 in input order), 4, 5 (0.5), 9, 7, 0, 3, 6
     total_duty = 10 + 40 + 20 + 30 + 0  # frauds' duty = 100
-    assert m["@10"] == {"k": 1, "precision": 1.0, "recall": 1 / 5, "duty_recall": 10 / total_duty,
-                        "critical_recall": 1 / 2}
+    assert m["@10"] == {
+        "k": 1,
+        "precision": 1.0,
+        "recall": 1 / 5,
+        "duty_recall": 10 / total_duty,
+        "critical_recall": 1 / 2,
+    }
     assert m["@20"]["k"] == 2 and m["@20"]["precision"] == 0.5
     assert m["@20"]["duty_recall"] == 10 / total_duty  # row 2 is not fraud: its duty does not count
     assert m["@30"]["k"] == 3 and m["@30"]["recall"] == 2 / 5

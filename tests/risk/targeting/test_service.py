@@ -82,8 +82,9 @@ def test_bad_rows_are_scored_and_their_problems_recorded(
     for r in bad:
         del r["Seller ID"]  # an optional column absent altogether
     out = tmp_path / "scores.csv"
-    result = service.score(_write(tmp_path / "bad.csv", [f for f in fields if f != "Seller ID"], bad), model_dir,
-                           out, log=_quiet)
+    result = service.score(
+        _write(tmp_path / "bad.csv", [f for f in fields if f != "Seller ID"], bad), model_dir, out, log=_quiet
+    )
     _, scored = _read(out)
     assert len(scored) == 20
     assert all(math.isfinite(float(r["score"])) for r in scored)

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         description="Days back an exchange rate may be taken from when none exists on the date.",
     )
     batch_size: int = Field(default=2000, ge=1, description="Records per transaction in imports.")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="Processes that check records in parallel during imports (default: the number of cores).",
+    )
     max_future_days: int = Field(
         default=1, ge=0, description="Days a declaration date may lie ahead of today (time zones)."
     )

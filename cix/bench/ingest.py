@@ -1,8 +1,9 @@
 """``cix bench ingest``: declarations per second through parse + validate + store, beside the floor.
 
 The input is the generator's default mix serialised as JSON lines (made before the clock starts).
-The measured path is the real import path — :func:`cix.ingest.readers.read_jsonl` feeding
-:func:`cix.pipeline.lodge.lodge` into a fresh SQLite store (or ``--url``). The floor is the same
+The measured path is the real import path — :func:`cix.pipeline.imports.import_file` on the
+JSON-lines file, checking batches in ``workers`` processes while the main process writes, into a
+fresh SQLite store (or ``--url``). The floor is the same
 records, validated and prepared before the clock starts, written by the same store code
 (:func:`cix.store.declarations.insert_many`) in batches of the same size into another fresh store,
 in the same run. Loss and duplication are counted end to end: the natural keys that went in against
@@ -12,7 +13,7 @@ the keys the store holds afterwards.
 from __future__ import annotations
 
 import datetime as dt
-import io
+import os
 import tempfile
 import time
 from collections import Counter
@@ -22,9 +23,9 @@ from typing import Any
 import orjson
 from sqlalchemy import select, text
 
-from cix.ingest.readers import read_jsonl
 from cix.model import rules
-from cix.pipeline.lodge import batched, lodge
+from cix.pipeline.imports import import_file
+from cix.pipeline.lodge import batched
 from cix.store import declarations as ds
 from cix.store.db import Store, open_store
 from cix.store.schema import declarations
@@ -40,8 +41,12 @@ def _fresh(url: str | None, workdir: Path, name: str) -> Store:
     return store
 
 
-def run(count: int, *, seed: int = 7, batch_size: int = 2000, url: str | None = None) -> dict[str, Any]:
+def run(
+    count: int, *, seed: int = 7, batch_size: int = 2000, url: str | None = None, workers: int | None = None
+) -> dict[str, Any]:
     from cix.generate import iter_declarations
+
+    workers = workers or os.cpu_count() or 1
 
     records = list(iter_declarations(count, seed=seed))
     payload = b"\n".join(orjson.dumps(r) for r in records) + b"\n"
@@ -67,10 +72,10 @@ def run(count: int, *, seed: int = 7, batch_size: int = 2000, url: str | None = 
         floor_store.dispose()
 
         store = _fresh(url, work, "measured")
+        src = work / "bench.jsonl"
+        src.write_bytes(payload)
         t0 = time.perf_counter()
-        summary = lodge(
-            store, read_jsonl(io.BytesIO(payload), "bench.jsonl"), batch_size=batch_size, today=today
-        )
+        summary = import_file(store, src, "jsonl", batch_size=batch_size, today=today, workers=workers)
         measured_s = time.perf_counter() - t0
         with store.read() as conn:
             keys_out = Counter(conn.execute(select(declarations.c.natural_key)).scalars())
@@ -95,6 +100,7 @@ def run(count: int, *, seed: int = 7, batch_size: int = 2000, url: str | None = 
         "lost": lost,
         "duplicated": duplicated,
         "batch_size": batch_size,
+        "workers": workers,
         "store": "sqlite" if url is None else url.split(":", 1)[0],
         "goal": {"rate_per_s": 10000, "ratio_at_most": 3},
     }

@@ -67,6 +67,7 @@ def import_(
                 batch_size=settings.batch_size,
                 max_future_days=settings.max_future_days,
                 progress=progress,
+                workers=settings.workers,
             )
     except CixError as exc:
         fail_from(exc)

@@ -106,8 +106,25 @@ def lodge_batch(
     resolve_quarantine: bool = True,
 ) -> Summary:
     """Validate and store one batch in one transaction."""
+    checked = check_batch(batch, source=source, today=today, max_future_days=max_future_days)
+    return write_checked(store, checked, source=source, keep_outcomes=keep_outcomes,
+                         resolve_quarantine=resolve_quarantine)  # fmt: skip
+
+
+@dataclass(slots=True)
+class Checked:
+    """A validated batch: records ready to store and records to quarantine (the CPU half of a batch)."""
+
+    read: int
+    good: list[tuple[Incoming, decl_store.Prepared]]
+    bad: list[tuple[Incoming, list[Problem], str, str | None]]
+
+
+def check_batch(
+    batch: list[Incoming], *, source: str | None = None, today: dt.date | None = None, max_future_days: int = 1
+) -> Checked:
+    """Validate every record of a batch and prepare the good ones for storage (no I/O)."""
     today = today or dt.date.today()
-    s = Summary(read=len(batch), outcomes=[] if keep_outcomes else None)
     good: list[tuple[Incoming, decl_store.Prepared]] = []
     bad: list[tuple[Incoming, list[Problem], str, str | None]] = []
     for inc in batch:
@@ -124,7 +141,20 @@ def lodge_batch(
         good.append(
             (inc, decl_store.prepare(decl, warnings=problems, source=source, inspection=inc.inspection))
         )
+    return Checked(len(batch), good, bad)
 
+
+def write_checked(
+    store: Store,
+    checked: Checked,
+    *,
+    source: str | None = None,
+    keep_outcomes: bool = False,
+    resolve_quarantine: bool = True,
+) -> Summary:
+    """Store a validated batch in one transaction (the I/O half of a batch)."""
+    s = Summary(read=checked.read, outcomes=[] if keep_outcomes else None)
+    good, bad = checked.good, checked.bad
     for attempt in range(3):
         try:
             with store.write() as conn:

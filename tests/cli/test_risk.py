@@ -19,7 +19,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         pytest.skip(f"KCS development data not found at {KCS}")
     d = tmp_path_factory.mktemp("cli")
     out = {}
-    for name, n in (("train", 2000), ("valid", 500)):
+    for name, n in (("train", 1500), ("valid", 500)):
         lines = (KCS / f"{name}.csv").read_text(encoding="utf-8").splitlines(keepends=True)[: n + 1]
         (d / f"{name}.csv").write_text("".join(lines), encoding="utf-8")
         out[name] = d / f"{name}.csv"
@@ -34,7 +34,7 @@ def test_train_score_evaluate(files: dict[str, Path]) -> None:
         app, ["risk", "train", str(files["train"]), "--format", "kcs", "--model", str(model), "--seed", "3", "--json"]
     )
     assert r.exit_code == 0, r.stderr
-    assert json.loads(r.stdout)["rows"] == 2000
+    assert json.loads(r.stdout)["rows"] == 1500
     assert (model / "model.json").exists()
 
     out = files["dir"] / "scores.csv"

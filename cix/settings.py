@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS JetStream server for the nats transport.")
     max_message_bytes: int = Field(default=1_048_576, ge=1024, description="Largest accepted envelope, in bytes.")
     freshness_seconds: int = Field(
-        default=86_400, ge=1, description="Oldest accepted message age (replay window); older ones are rejected."
+        default=604_800, ge=1, description="Oldest accepted message age (replay window); older ones are rejected."
     )
     clock_skew_seconds: int = Field(default=120, ge=0, description="Tolerated clock skew for messages from the future.")
     partner_rate_per_s: float = Field(default=5000.0, gt=0, description="Messages per second accepted per partner.")

@@ -25,9 +25,7 @@ def ingest(
     count: int = typer.Option(100_000, "--count", min=1, help="Declarations to generate and import."),
     seed: int = typer.Option(7, help="Generator seed."),
     batch_size: int = typer.Option(2000, min=1, help="Records per transaction."),
-    url: str | None = typer.Option(
-        None, help="Store URL (default: a fresh SQLite file). Tables are emptied."
-    ),
+    url: str | None = typer.Option(None, help="Store URL (default: a fresh SQLite file). Tables are emptied."),
     json: bool = JsonOption,
 ) -> None:
     """Parse + validate + store through the real import path, beside the floor (store only)."""

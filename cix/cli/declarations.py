@@ -104,9 +104,7 @@ def history(ref: str = typer.Argument(...), home: Path | None = HomeOption, json
         emit_json({"versions": versions})
         return
     for v in versions:
-        typer.echo(
-            f"v{v['version']}  {v['status']:<10} {v['operation']:<8} {v['valid_from']}  {v['reason'] or ''}"
-        )
+        typer.echo(f"v{v['version']}  {v['status']:<10} {v['operation']:<8} {v['valid_from']}  {v['reason'] or ''}")
 
 
 def _read_record(file: Path) -> dict:

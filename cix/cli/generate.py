@@ -24,8 +24,12 @@ def _countries(value: str, option: str) -> tuple[str, ...]:
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
     bad = [c for c in codes if not is_country(c)]
     if bad or not codes:
-        fail(_("{option}: not ISO 3166-1 alpha-2 country codes: {bad}").format(
-            option=option, bad=", ".join(bad) or repr(value)), 2)
+        fail(
+            _("{option}: not ISO 3166-1 alpha-2 country codes: {bad}").format(
+                option=option, bad=", ".join(bad) or repr(value)
+            ),
+            2,
+        )
     return codes
 
 
@@ -40,16 +44,25 @@ def generate_command(
     per_day: int = typer.Option(200, "--per-day", min=0, help=_("Consignments a day.")),
     seed: int = typer.Option(1, "--seed", help=_("Random seed: the same seed gives the same files.")),
     end_date: str = typer.Option(None, "--end-date", help=_("Last import date, YYYY-MM-DD (default: today).")),
-    fraud_share: float = typer.Option(0.05, "--fraud-share", min=0.0, max=1.0,
-                                      help=_("Share of consignments with injected fraud.")),
-    preliminary_share: float = typer.Option(0.6, "--preliminary-share", min=0.0, max=1.0,
-                                            help=_("Share of consignments with preliminary information.")),
-    missing_ucr_share: float = typer.Option(0.0, "--missing-ucr-share", min=0.0, max=1.0,
-                                            help=_("Share of pairs whose UCR is missing on one side.")),
-    mistyped_container_share: float = typer.Option(0.0, "--mistyped-container-share", min=0.0, max=1.0,
-                                                   help=_("Share of pairs with one container number mistyped.")),
-    no_counterpart_share: float = typer.Option(0.0, "--no-counterpart-share", min=0.0, max=1.0,
-                                               help=_("Share of records on each side with no counterpart.")),
+    fraud_share: float = typer.Option(
+        0.05, "--fraud-share", min=0.0, max=1.0, help=_("Share of consignments with injected fraud.")
+    ),
+    preliminary_share: float = typer.Option(
+        0.6, "--preliminary-share", min=0.0, max=1.0, help=_("Share of consignments with preliminary information.")
+    ),
+    missing_ucr_share: float = typer.Option(
+        0.0, "--missing-ucr-share", min=0.0, max=1.0, help=_("Share of pairs whose UCR is missing on one side.")
+    ),
+    mistyped_container_share: float = typer.Option(
+        0.0,
+        "--mistyped-container-share",
+        min=0.0,
+        max=1.0,
+        help=_("Share of pairs with one container number mistyped."),
+    ),
+    no_counterpart_share: float = typer.Option(
+        0.0, "--no-counterpart-share", min=0.0, max=1.0, help=_("Share of records on each side with no counterpart.")
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Write synthetic trade: imports, exports, preliminary information, fraud truth, tariff, rates."""
@@ -66,9 +79,16 @@ def generate_command(
         fail(_("--end-date lies in the future: generated declarations must be dated in the past"), 2)
     try:
         config = GeneratorConfig(
-            importer=imp[0], partners=_countries(partners, "--partners"), days=days, per_day=per_day,
-            seed=seed, end_date=last, fraud_share=fraud_share, preliminary_share=preliminary_share,
-            missing_ucr_share=missing_ucr_share, mistyped_container_share=mistyped_container_share,
+            importer=imp[0],
+            partners=_countries(partners, "--partners"),
+            days=days,
+            per_day=per_day,
+            seed=seed,
+            end_date=last,
+            fraud_share=fraud_share,
+            preliminary_share=preliminary_share,
+            missing_ucr_share=missing_ucr_share,
+            mistyped_container_share=mistyped_container_share,
             no_counterpart_share=no_counterpart_share,
         )
     except ValueError as exc:
@@ -92,11 +112,23 @@ def generate_command(
     if as_json:
         emit_json(summary)
         return
-    typer.echo(_("Wrote {imports} import, {exports} export and {prelim} preliminary declarations "
-                 "({first} to {last}) to {out}").format(
-        imports=counts["imports"], exports=counts["exports"], prelim=counts["preliminary"],
-        first=summary["first_date"], last=summary["last_date"], out=out))
+    typer.echo(
+        _(
+            "Wrote {imports} import, {exports} export and {prelim} preliminary declarations "
+            "({first} to {last}) to {out}"
+        ).format(
+            imports=counts["imports"],
+            exports=counts["exports"],
+            prelim=counts["preliminary"],
+            first=summary["first_date"],
+            last=summary["last_date"],
+            out=out,
+        )
+    )
     fraud = ", ".join(f"{k.removeprefix('fraud_')} {v}" for k, v in counts.items() if k.startswith("fraud_"))
     typer.echo(_("Fraud (declarations, truth in truth.jsonl): {fraud}").format(fraud=fraud))
-    typer.echo(_("Also: tariff.csv ({tariff} rows), rates.csv ({rates} synthetic rates), links.jsonl, "
-                 "traders.jsonl").format(tariff=counts["tariff_rows"], rates=counts["rate_rows"]))
+    typer.echo(
+        _("Also: tariff.csv ({tariff} rows), rates.csv ({rates} synthetic rates), links.jsonl, traders.jsonl").format(
+            tariff=counts["tariff_rows"], rates=counts["rate_rows"]
+        )
+    )

@@ -17,9 +17,7 @@ app = typer.Typer()
 def import_(
     file: Path = typer.Argument(..., help="The file to import."),
     fmt: str = typer.Option("jsonl", "--format", "-f", help="json | jsonl | csv | kcs"),
-    mapping: Path | None = typer.Option(
-        None, "--mapping", help="Column mapping file (JSON) for --format csv."
-    ),
+    mapping: Path | None = typer.Option(None, "--mapping", help="Column mapping file (JSON) for --format csv."),
     home: Path | None = HomeOption,
     json: bool = JsonOption,
 ) -> None:
@@ -77,9 +75,7 @@ def import_(
         emit_json(out)
         return
     typer.echo(
-        _(
-            "{read} read: {stored} stored, {dup} duplicates, {q} quarantined ({w} stored with warnings)."
-        ).format(
+        _("{read} read: {stored} stored, {dup} duplicates, {q} quarantined ({w} stored with warnings).").format(
             read=summary.read,
             stored=summary.stored,
             dup=summary.duplicates,

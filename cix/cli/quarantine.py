@@ -49,9 +49,7 @@ def list_(
 
 
 @app.command("show")
-def show(
-    entry_id: int = typer.Argument(...), home: Path | None = HomeOption, json: bool = JsonOption
-) -> None:
+def show(entry_id: int = typer.Argument(...), home: Path | None = HomeOption, json: bool = JsonOption) -> None:
     """Show one entry: its raw input and every problem (rule, path, value, message)."""
     from cix.cli.node import node
     from cix.store import quarantine as qs
@@ -65,9 +63,7 @@ def show(
     if json:
         emit_json(r)
         return
-    typer.echo(
-        f"#{r['id']} {r['status']} {r['reason']} {r['format']} {r['source'] or ''} {r['locator'] or ''}"
-    )
+    typer.echo(f"#{r['id']} {r['status']} {r['reason']} {r['format']} {r['source'] or ''} {r['locator'] or ''}")
     typer.echo(r["raw"])
     for p in r["problems"]:
         typer.echo(f"  {p['severity']:<7} {p['rule']:<22} {p['path']:<28} {p['value']!r}  {p['message']}")

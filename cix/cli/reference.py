@@ -21,9 +21,7 @@ from cix.i18n import _
 if TYPE_CHECKING:
     from rich.console import Console
 
-app = typer.Typer(
-    help=_("Reference data: HS nomenclature, exchange rates, tariff, units."), no_args_is_help=True
-)
+app = typer.Typer(help=_("Reference data: HS nomenclature, exchange rates, tariff, units."), no_args_is_help=True)
 rates_app = typer.Typer(help=_("Exchange rates: operator tables and conversion."), no_args_is_help=True)
 tariff_app = typer.Typer(help=_("The node's tariff table."), no_args_is_help=True)
 app.add_typer(rates_app, name="rates")
@@ -89,11 +87,7 @@ def hs(
                 emit_json({**head, "query": search, "results": [_entry(e) for e in results]})
                 return
             out = _console()
-            out.print(
-                _("{edition}: {n} result(s) for {query!r}").format(
-                    edition=ed.name, n=len(results), query=search
-                )
-            )
+            out.print(_("{edition}: {n} result(s) for {query!r}").format(edition=ed.name, n=len(results), query=search))
             for e in results:
                 out.print(f"  [bold]{e.code:<6}[/bold]  {e.description}")
             return
@@ -104,9 +98,7 @@ def hs(
     except CixError as exc:
         fail_from(exc)
     if json_:
-        emit_json(
-            {**head, "entry": _entry(entry), "parents": [_entry(p) for p in parents], "section": section}
-        )
+        emit_json({**head, "entry": _entry(entry), "parents": [_entry(p) for p in parents], "section": section})
         return
     out = _console()
     out.print(f"[bold]{entry.code}[/bold]  {entry.description}")
@@ -267,9 +259,7 @@ def tariff_show(
     found = table.rate(code, who)
     if found is None:
         fail(
-            _("no tariff rate for {code}{origin}").format(
-                code=code, origin=_(" from {o}").format(o=who) if who else ""
-            )
+            _("no tariff rate for {code}{origin}").format(code=code, origin=_(" from {o}").format(o=who) if who else "")
         )
     if json_:
         emit_json(

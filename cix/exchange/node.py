@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,14 +57,26 @@ class Key:
         return self.valid_from - dt.timedelta(seconds=300) <= t and (self.valid_to is None or t <= self.valid_to)
 
     def public_dict(self) -> dict[str, Any]:
-        return {"kid": self.kid, "suite": self.suite, "use": self.use, "public": b64(self.public),
-                "valid_from": _iso(self.valid_from), "valid_to": _iso(self.valid_to)}  # fmt: skip
+        return {
+            "kid": self.kid,
+            "suite": self.suite,
+            "use": self.use,
+            "public": b64(self.public),
+            "valid_from": _iso(self.valid_from),
+            "valid_to": _iso(self.valid_to),
+        }
 
     @classmethod
     def from_public_dict(cls, d: dict[str, Any]) -> Key:
         vf = _parse(d.get("valid_from")) or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        return cls(str(d["kid"]), str(d["suite"]), str(d.get("use", "sig")), unb64(str(d["public"])), vf,
-                   _parse(d.get("valid_to")))  # fmt: skip
+        return cls(
+            str(d["kid"]),
+            str(d["suite"]),
+            str(d.get("use", "sig")),
+            unb64(str(d["public"])),
+            vf,
+            _parse(d.get("valid_to")),
+        )
 
 
 @dataclass
@@ -100,6 +113,9 @@ class Node:
         return sorted({k.suite for k in self.keys if k.use == "sig"})
 
 
+_AUTHORITY = re.compile(r"[A-Z0-9](?:[A-Z0-9-]{0,28}[A-Z0-9])?")
+
+
 def _node_file(home: Path) -> Path:
     return home / "node.json"
 
@@ -115,18 +131,17 @@ def _write_private(home: Path, kid: str, private: bytes) -> None:
 
 def _new_key(home: Path, suite: str, at: dt.datetime) -> Key:
     if suite == "x25519":
-        from cix.exchange.crypto_box import generate_encryption_keypair
+        from cix.exchange.crypto_box import encryption_key_id, generate_encryption_keypair
 
         private, public = generate_encryption_keypair()
-        kid = "x25519:" + b64(__import__("hashlib").sha256(public).digest()[:12])
-        key = Key(kid, "x25519", "enc", public, at, None, private)
+        key = Key(encryption_key_id(public), "x25519", "enc", public, at, None, private)
     else:
         from cix.exchange.suites import get_suite
 
         s = get_suite(suite)
         pair = s.generate()
         key = Key(s.key_id(pair.public), suite, "sig", pair.public, at, None, pair.private)
-    _write_private(home, key.kid.replace(":", "_"), key.private or b"")
+    _write_private(home, key.kid, key.private or b"")
     return key
 
 
@@ -144,14 +159,21 @@ def save(node: Node) -> None:
     tmp.replace(_node_file(node.home))
 
 
-def init(home: Path, country: str, authority: str, name: str | None = None, suites: tuple[str, ...] = ("ed25519",),
-         *, force: bool = False) -> Node:  # fmt: skip
+def init(
+    home: Path,
+    country: str,
+    authority: str,
+    name: str | None = None,
+    suites: tuple[str, ...] = ("ed25519",),
+    *,
+    force: bool = False,
+) -> Node:
     """Create this node's identity and keys (refuses to replace an existing one unless ``force``)."""
     country = country.upper()
     if not is_country(country):
         raise UsageError(f"{country!r} is not an ISO 3166-1 alpha-2 country code")
-    if not authority or not authority.replace("_", "").isalnum() or len(authority) > 30:
-        raise UsageError("the authority id is 1-30 letters, digits or '_'")
+    if not _AUTHORITY.fullmatch(authority.upper()):
+        raise UsageError("the authority id is 1-30 letters, digits or inner '-' (for example FCS, CUSTOMS)")
     if _node_file(home).exists() and not force:
         raise UsageError(f"{home} already holds node {load(home).id}; use --force to replace it")
     at = _now()
@@ -166,7 +188,7 @@ def load(home: Path) -> Node:
     keys = []
     for kd in doc["keys"]:
         k = Key.from_public_dict(kd)
-        p = home / "keys" / f"{k.kid.replace(':', '_')}.key"
+        p = home / "keys" / f"{k.kid}.key"
         if p.exists():
             k.private = unb64(p.read_text().strip())
         keys.append(k)
@@ -187,7 +209,7 @@ def rotate(home: Path, overlap_days: float = 30, suite: str | None = None) -> No
     until = at + dt.timedelta(days=overlap_days)
     suites = [suite] if suite else node.suites
     for k in node.keys:
-        if (k.use == "sig" and k.suite in suites or k.use == "enc") and k.valid_to is None:
+        if ((k.use == "sig" and k.suite in suites) or k.use == "enc") and k.valid_to is None:
             k.valid_to = until
     node.keys.extend(_new_key(home, s, at) for s in suites)
     node.keys.append(_new_key(home, "x25519", at))

@@ -52,14 +52,27 @@ class Partner:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "country": self.country, "name": self.name, "endpoints": self.endpoints,
-                "suites": self.suites, "status": self.status,
-                "keys": [k.public_dict() for k in self.keys]}  # fmt: skip
+        return {
+            "id": self.id,
+            "country": self.country,
+            "name": self.name,
+            "endpoints": self.endpoints,
+            "suites": self.suites,
+            "status": self.status,
+            "keys": [k.public_dict() for k in self.keys],
+        }
 
 
 def _row_to_partner(r: Any) -> Partner:
-    return Partner(r["id"], r["country"], r["name"], list(r["endpoints"]), [Key.from_public_dict(k) for k in r["keys"]],
-                   list(r["suites"]), r["status"])  # fmt: skip
+    return Partner(
+        r["id"],
+        r["country"],
+        r["name"],
+        list(r["endpoints"]),
+        [Key.from_public_dict(k) for k in r["keys"]],
+        list(r["suites"]),
+        r["status"],
+    )
 
 
 def check_card(card: dict[str, Any]) -> None:
@@ -82,8 +95,15 @@ def add(conn: Connection, card: dict[str, Any], *, suites: list[str] | None = No
     check_card(card)
     now = dt.datetime.now(dt.UTC)
     accepted = suites or list(card.get("suites") or sorted({k["suite"] for k in card["keys"] if k.get("use") != "enc"}))
-    values = {"country": card["country"], "name": card["name"], "endpoints": list(card.get("endpoints") or []),
-              "keys": list(card["keys"]), "suites": accepted, "status": ACTIVE, "updated_at": now}  # fmt: skip
+    values = {
+        "country": card["country"],
+        "name": card["name"],
+        "endpoints": list(card.get("endpoints") or []),
+        "keys": list(card["keys"]),
+        "suites": accepted,
+        "status": ACTIVE,
+        "updated_at": now,
+    }
     exists = conn.execute(select(partners.c.id).where(partners.c.id == card["id"])).first() is not None
     if exists:
         conn.execute(partners.update().where(partners.c.id == card["id"]).values(**values))

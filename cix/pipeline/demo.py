@@ -25,8 +25,9 @@ def load_demo(settings: Settings, *, days: int = 14, per_day: int = 60, seed: in
     end = dt.date.today() - dt.timedelta(days=1)
     out = settings.home / "demo-data" / f"{end.isoformat()}-s{seed}"
     if not (out / "imports.jsonl").exists():
-        cfg = GeneratorConfig(importer="RU", partners=("FI", "CN", "DE", "TR"), days=days, per_day=per_day,
-                              seed=seed, end_date=end)  # fmt: skip
+        cfg = GeneratorConfig(
+            importer="RU", partners=("FI", "CN", "DE", "TR"), days=days, per_day=per_day, seed=seed, end_date=end
+        )
         write_dataset(generate(cfg), out)
     add_tariff_file(settings.home, out / "tariff.csv")
     add_rates_file(settings.home, out / "rates.csv")

@@ -33,9 +33,15 @@ def import_file(
 
         try:
             with path.open("rb") as f:
-                return lodge_lines(store, jsonl_batches(f, path.name, batch_size), source=path.name,
-                                   workers=workers, today=today, max_future_days=max_future_days,
-                                   progress=progress)  # fmt: skip
+                return lodge_lines(
+                    store,
+                    jsonl_batches(f, path.name, batch_size),
+                    source=path.name,
+                    workers=workers,
+                    today=today,
+                    max_future_days=max_future_days,
+                    progress=progress,
+                )
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     records = readers.read(path, fmt, mapping)

@@ -107,8 +107,9 @@ def lodge_batch(
 ) -> Summary:
     """Validate and store one batch in one transaction."""
     checked = check_batch(batch, source=source, today=today, max_future_days=max_future_days)
-    return write_checked(store, checked, source=source, keep_outcomes=keep_outcomes,
-                         resolve_quarantine=resolve_quarantine)  # fmt: skip
+    return write_checked(
+        store, checked, source=source, keep_outcomes=keep_outcomes, resolve_quarantine=resolve_quarantine
+    )
 
 
 @dataclass(slots=True)
@@ -138,9 +139,7 @@ def check_batch(
         if decl is None or any(p.severity == "error" for p in problems):
             bad.append((inc, problems, "invalid", natural_key_of(inc.data)))
             continue
-        good.append(
-            (inc, decl_store.prepare(decl, warnings=problems, source=source, inspection=inc.inspection))
-        )
+        good.append((inc, decl_store.prepare(decl, warnings=problems, source=source, inspection=inc.inspection)))
     return Checked(len(batch), good, bad)
 
 
@@ -172,8 +171,7 @@ def write_checked(
     s.quarantined = len(bad)
     if keep_outcomes and s.outcomes is not None:
         s.outcomes.extend(
-            Outcome(STORED, inc.locator, p.natural_key, did, p.warnings)
-            for (inc, p), did in zip(new, ids, strict=True)
+            Outcome(STORED, inc.locator, p.natural_key, did, p.warnings) for (inc, p), did in zip(new, ids, strict=True)
         )
         s.outcomes.extend(dups)
         s.outcomes.extend(Outcome(QUARANTINED, inc.locator, key, None, probs) for inc, probs, _r, key in bad)
@@ -206,8 +204,10 @@ def _store_batch(
             conflicts.append((inc, [_conflict(key)], "conflict", key))
     ids = decl_store.insert_many(conn, [p for _, p in new])
     new_ids = {p.natural_key: did for (_, p), did in zip(new, ids, strict=True)}
-    dups = [Outcome(DUPLICATE, inc.locator, p.natural_key, did or new_ids.get(p.natural_key), p.warnings)
-            for inc, p, did in dup_of]  # fmt: skip
+    dups = [
+        Outcome(DUPLICATE, inc.locator, p.natural_key, did or new_ids.get(p.natural_key), p.warnings)
+        for inc, p, did in dup_of
+    ]
     if resolve_quarantine and new and store_has_open_quarantine(conn):
         # Resolve earlier entries of the keys stored now, before this batch's own entries are kept.
         keys = list(new_ids)
@@ -223,15 +223,10 @@ def _store_batch(
 
 
 def store_has_open_quarantine(conn: Any) -> bool:
-    return (
-        conn.execute(select(quarantine.c.id).where(quarantine.c.status == q_store.OPEN).limit(1)).first()
-        is not None
-    )
+    return conn.execute(select(quarantine.c.id).where(quarantine.c.status == q_store.OPEN).limit(1)).first() is not None
 
 
-def _quarantine(
-    conn: Any, bad: list[tuple[Incoming, list[Problem], str, str | None]], source: str | None
-) -> None:
+def _quarantine(conn: Any, bad: list[tuple[Incoming, list[Problem], str, str | None]], source: str | None) -> None:
     """Keep rejected records; an identical raw record already open in quarantine is not kept twice."""
     hashes = [raw_hash(inc.format, inc.raw) for inc, *_ in bad]
     already: set[str] = set()

@@ -24,8 +24,9 @@ GENESIS = "0" * 64
 _LOCK_KEY = 0x0C1A0D17  # advisory lock id for the audit chain on PostgreSQL
 
 
-def _digest(prev: str, seq: int, at: dt.datetime, event: str, actor: str | None, subject: str | None,
-            details: str) -> str:  # fmt: skip
+def _digest(
+    prev: str, seq: int, at: dt.datetime, event: str, actor: str | None, subject: str | None, details: str
+) -> str:
     body = orjson.dumps([seq, _ts(at), event, actor, subject, details])
     return hashlib.sha256(prev.encode() + b"\n" + body).hexdigest()
 
@@ -52,8 +53,18 @@ def append(conn: Connection, entries: Iterable[Mapping[str, Any]]) -> int:
         seq += 1
         details = orjson.dumps(e.get("details") or {}, option=orjson.OPT_SORT_KEYS, default=str).decode()
         h = _digest(prev, seq, at, e["event"], e.get("actor"), e.get("subject"), details)
-        rows.append({"seq": seq, "at": at, "event": e["event"], "actor": e.get("actor"),
-                     "subject": e.get("subject"), "details": details, "prev_hash": prev, "hash": h})  # fmt: skip
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "event": e["event"],
+                "actor": e.get("actor"),
+                "subject": e.get("subject"),
+                "details": details,
+                "prev_hash": prev,
+                "hash": h,
+            }
+        )
         prev = h
     conn.execute(audit_log.insert(), rows)
     return len(rows)

@@ -27,6 +27,7 @@ class StoreIntegrityError(StoreError):
     status_code = 409
     code = "store_conflict"
 
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

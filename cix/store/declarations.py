@@ -206,9 +206,7 @@ def resolve_key(conn: Connection, ref: str) -> str:
             return str(key)
     keys = list(
         conn.execute(
-            select(declarations.c.natural_key)
-            .where((declarations.c.mrn == ref) | (declarations.c.lrn == ref))
-            .limit(2)
+            select(declarations.c.natural_key).where((declarations.c.mrn == ref) | (declarations.c.lrn == ref)).limit(2)
         ).scalars()
     )
     if len(keys) == 1:
@@ -279,9 +277,7 @@ def list_declarations(
     return total, [dict(r) for r in conn.execute(q).mappings()]
 
 
-def _archive(
-    conn: Connection, cur: dict[str, Any], operation: str, reason: str | None, at: dt.datetime
-) -> None:
+def _archive(conn: Connection, cur: dict[str, Any], operation: str, reason: str | None, at: dt.datetime) -> None:
     conn.execute(
         declaration_versions.insert(),
         {
@@ -304,9 +300,7 @@ def amend(conn: Connection, ref: str, new: Prepared, reason: str) -> dict[str, A
     key = resolve_key(conn, ref)
     cur = _current(conn, key, lock=True)
     if new.natural_key != key:
-        raise UsageError(
-            f"an amendment keeps the natural key {key!r}; the new record has {new.natural_key!r}"
-        )
+        raise UsageError(f"an amendment keeps the natural key {key!r}; the new record has {new.natural_key!r}")
     if cur["status"] in (Status.CANCELLED.value, Status.RELEASED.value):
         raise Conflict(f"declaration {key!r} is {cur['status']} and can no longer be amended")
     if cur["content_hash"] == new.content_hash:

@@ -85,6 +85,4 @@ def resolve(conn: Connection, entry_id: int, declaration_id: int | None, status:
 
 
 def update_problems(conn: Connection, entry_id: int, problems: list[dict[str, Any]], reason: str) -> None:
-    conn.execute(
-        update(quarantine).where(quarantine.c.id == entry_id).values(problems=problems, reason=reason)
-    )
+    conn.execute(update(quarantine).where(quarantine.c.id == entry_id).values(problems=problems, reason=reason))

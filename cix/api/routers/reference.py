@@ -43,9 +43,7 @@ def search(
 
 
 @router.get("/hs/{code}")
-def lookup(
-    code: str, who: PrincipalDep, edition: str | None = None, date: dt.date | None = None
-) -> dict[str, Any]:
+def lookup(code: str, who: PrincipalDep, edition: str | None = None, date: dt.date | None = None) -> dict[str, Any]:
     ed = _edition(edition, date)
     e = ed.entry(code)
     if e is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,16 +25,40 @@ def _error(status: int, code: str, message: str, details: object = None) -> JSON
     return JSONResponse({"error": body}, status_code=status)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    from cix.api.routers import declarations, quarantine, reference, system
+def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
+    """The node's application; with ``background`` its exchange runs while the server runs."""
+    import threading
+    from contextlib import asynccontextmanager
+
+    import cix.pipeline.partner_data  # noqa: F401  (registers the handlers of partner data)
+    from cix.api.routers import declarations, exchange, quarantine, reference, system
+    from cix.exchange import node as node_mod
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = None
+        if background:
+            from cix.exchange.service import ExchangeService
+
+            service = ExchangeService(app.state.store, app.state.node, settings)
+            service.wake = app.state.wake
+            service.start()
+        try:
+            yield
+        finally:
+            if service is not None:
+                service.stop()
 
     app = FastAPI(
         title="cix node API",
         version=__version__,
-        description="A node of the single customs information space: declarations, quarantine, reference.",
+        description="A node of the single customs information space: declarations, quarantine, exchange.",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.store = open_store(settings.store_url)
+    app.state.node = node_mod.ensure(settings.home, settings.country, settings.authority)
+    app.state.wake = threading.Event()
 
     @app.exception_handler(CixError)
     async def _cix_error(_request: Request, exc: CixError) -> JSONResponse:
@@ -70,4 +95,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(declarations.router)
     app.include_router(quarantine.router)
     app.include_router(reference.router)
+    app.include_router(exchange.router)
     return app

@@ -170,7 +170,7 @@ def init(
 ) -> Node:
     """Create this node's identity and keys (refuses to replace an existing one unless ``force``)."""
     country = country.upper()
-    if not is_country(country):
+    if not is_country(country) and country != "ZZ":  # ZZ: a node not yet given its country
         raise UsageError(f"{country!r} is not an ISO 3166-1 alpha-2 country code")
     if not _AUTHORITY.fullmatch(authority.upper()):
         raise UsageError("the authority id is 1-30 letters, digits or inner '-' (for example FCS, CUSTOMS)")

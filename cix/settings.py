@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     )
     retry_base_seconds: float = Field(default=1.0, gt=0, description="First retry delay; doubles with each try.")
     retry_max_seconds: float = Field(default=300.0, gt=0, description="Longest retry delay (jitter added).")
+    deliver: bool = Field(
+        default=True,
+        description="Run the delivery worker inside cix serve (false: run cix exchange deliver separately).",
+    )
     strict_scope: bool = Field(
         default=True,
         description="Reject a received message with a field outside its agreement's scope (false: drop the field).",

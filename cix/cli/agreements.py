@@ -175,3 +175,12 @@ def check_cmd(
     )
     for p in problems:
         typer.echo(f"  {p.severity}: {p.rule} {p.path}: {p.message}")
+
+
+def _register_store_commands() -> None:
+    from cix.cli.agreements_store_cmd import register
+
+    register(app)
+
+
+_register_store_commands()

@@ -31,6 +31,10 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("risk", "risk"),
     ("cooperation", "cooperation"),
     ("agreements", "agreements"),
+    ("node_cmd", "node"),
+    ("partners", "partners"),
+    ("exchange_cmd", "exchange"),
+    ("audit_cmd", "audit"),
 ]
 
 for _module, _name in _GROUPS:

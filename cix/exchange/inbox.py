@@ -176,7 +176,9 @@ def _commit(store: Store, node: Node, verdicts: list[_Verdict], now: dt.datetime
         for i in range(0, len(ids), 900):
             q = select(inbox.c.id, inbox.c.payload_digest, inbox.c.receipt).where(inbox.c.id.in_(ids[i : i + 900]))
             prior.update({mid: (d, rc) for mid, d, rc in conn.execute(q)})
-        rows, rejected, events = [], [], []
+        rows: list[dict[str, Any]] = []
+        rejected: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
         for v in verdicts:
             env = v.env
             if v.accepted and env is not None:

@@ -136,10 +136,12 @@ class NatsExchange:
 
     async def _on_inbox(self, msgs: Sequence[Any]) -> None:
         from cix.exchange import inbox
+        from cix.exchange.node import current
 
         raws = [bytes(m.data) for m in msgs]
+        me = current(self.settings.home) if (self.settings.home / "node.json").exists() else self.node
         receipts = await asyncio.get_running_loop().run_in_executor(
-            None, inbox.receive, self.store, self.node, self.settings, raws
+            None, inbox.receive, self.store, me, self.settings, raws
         )
         by_sender: dict[str, list[bytes]] = {}
         for rc in receipts:

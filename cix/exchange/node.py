@@ -79,6 +79,11 @@ class Key:
         )
 
 
+def _newest(k: Key) -> tuple[bool, dt.datetime]:
+    """Order keys by preference: one not yet rotated out first, then the latest (ties: rotation in one second)."""
+    return (k.valid_to is None, k.valid_from)
+
+
 @dataclass
 class Node:
     country: str
@@ -99,11 +104,11 @@ class Node:
         cands = [k for k in cands if k.valid_at(now)]
         if not cands:
             raise UsageError(f"node {self.id} has no valid signing key{' for ' + suite if suite else ''}")
-        return max(cands, key=lambda k: k.valid_from)
+        return max(cands, key=_newest)
 
     def encryption_key(self) -> Key | None:
         enc = [k for k in self.keys if k.use == "enc" and k.private]
-        return max(enc, key=lambda k: k.valid_from) if enc else None
+        return max(enc, key=_newest) if enc else None
 
     def encryption_keys(self) -> list[Key]:
         return [k for k in self.keys if k.use == "enc" and k.private]
@@ -193,6 +198,20 @@ def load(home: Path) -> Node:
             k.private = unb64(p.read_text().strip())
         keys.append(k)
     return Node(doc["country"], doc["authority"], doc["name"], keys, home, list(doc.get("endpoints") or []))
+
+
+_CURRENT: dict[Path, tuple[float, Node]] = {}
+
+
+def current(home: Path) -> Node:
+    """This node as ``node.json`` says now (re-read when another process rotated keys)."""
+    path = _node_file(home)
+    mtime = path.stat().st_mtime
+    hit = _CURRENT.get(home)
+    if hit is None or hit[0] != mtime:
+        hit = (mtime, load(home))
+        _CURRENT[home] = hit
+    return hit[1]
 
 
 def ensure(home: Path, country: str = "ZZ", authority: str = "CUSTOMS") -> Node:

@@ -75,7 +75,7 @@ def seal_for(
 def enqueue(conn: Connection, envelopes: Sequence[E.Envelope]) -> list[str]:
     """Insert sealed envelopes into the outbox on the caller's transaction; returns their ids."""
     now = dt.datetime.now(dt.UTC)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": e.id,
             "recipient": e.recipient,

@@ -43,7 +43,7 @@ class Partner:
     def encryption_key(self, at: dt.datetime | None = None) -> Key | None:
         at = at or dt.datetime.now(dt.UTC)
         enc = [k for k in self.keys if k.use == "enc" and k.valid_at(at)]
-        return max(enc, key=lambda k: k.valid_from) if enc else None
+        return max(enc, key=lambda k: (k.valid_to is None, k.valid_from)) if enc else None
 
     def endpoint(self, transport: str) -> dict[str, str] | None:
         for e in self.endpoints:

@@ -46,11 +46,15 @@ class ExchangeService:
         self._thread.start()
 
     def _run(self) -> None:
+        from cix.exchange.node import current
+
         while not self._stop.is_set():
             busy = 0
             try:
+                self.node = self.deliverer.node = current(self.settings.home)
                 busy += inbox.process_pending(self.store)
-                busy += self.deliverer.run_once()
+                if self.settings.deliver:
+                    busy += self.deliverer.run_once()
             except Exception:
                 log.exception("exchange round failed")
             if not busy:

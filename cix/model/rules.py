@@ -186,7 +186,7 @@ class _Checker:
 
     def amount(self, v: Any, path: str, kind: str, *, zero_warns: bool = False) -> float | None:
         if (v.__class__ is float or v.__class__ is int) and 0 < v <= ABSURD[kind]:
-            return v  # type: ignore[no-any-return]
+            return v
         f = _num(v)
         if f is None:
             return None

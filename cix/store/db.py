@@ -32,6 +32,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # transactions are begun by _sqlite_begin, not by the driver
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -39,6 +40,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A write transaction takes SQLite's write lock at once (BEGIN IMMEDIATE), so a read-then-insert
+    # inside it (the audit chain head, the next ids) cannot interleave with a writer in another process.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("cix_write") else "BEGIN")
 
 
 def _alembic_config(conn: Connection) -> Any:
@@ -84,8 +91,13 @@ class Store:
     def write(self) -> Iterator[Connection]:
         """One transaction that writes; committed on success, rolled back on any error."""
         try:
-            with self._write_lock, self.engine.begin() as conn:
-                yield conn
+            with self._write_lock, self.engine.connect() as conn:
+                conn.info["cix_write"] = True
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:
+                    conn.info.pop("cix_write", None)
         except IntegrityError as exc:
             raise StoreIntegrityError(f"store write refused: {_reason(exc)}") from exc
         except SQLAlchemyError as exc:
@@ -125,6 +137,7 @@ def open_store(url: str, *, fresh: bool = False) -> Store:
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
                 engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
                 event.listen(engine, "connect", _sqlite_pragmas)
+                event.listen(engine, "begin", _sqlite_begin)
             else:
                 engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
             migrate(engine)

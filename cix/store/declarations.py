@@ -166,12 +166,12 @@ def insert_many(conn: Connection, batch: Sequence[Prepared]) -> list[int]:
             tuple(did if c == "id" else _sqlite_value(p.row[c]) for c in _DECL_COLS)
             for did, p in zip(ids, batch, strict=True)
         ]
-        conn.exec_driver_sql(f"INSERT INTO declarations ({cols}) VALUES ({marks})", rows)  # type: ignore[arg-type]
+        conn.exec_driver_sql(f"INSERT INTO declarations ({cols}) VALUES ({marks})", rows)
         if goods:
             gcols = ",".join(_GOODS_COLS)
             gmarks = ",".join("?" * len(_GOODS_COLS))
             grows = [(did, *(g[c] for c in _GOODS_COLS[1:])) for did, g in goods]
-            conn.exec_driver_sql(f"INSERT INTO goods_items ({gcols}) VALUES ({gmarks})", grows)  # type: ignore[arg-type]
+            conn.exec_driver_sql(f"INSERT INTO goods_items ({gcols}) VALUES ({gmarks})", grows)
     else:
         conn.execute(declarations.insert(), [{"id": did, **p.row} for did, p in zip(ids, batch, strict=True)])
         if goods:

@@ -32,8 +32,9 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_json_prints_one_object_and_writes_the_files(tmp_path: Path, empty_home: Path) -> None:
     out = tmp_path / "out"
-    code, stdout, _err = run("--out", str(out), "--days", "3", "--per-day", "20", "--seed", "4",
-                             "--end-date", END, "--json")
+    code, stdout, _err = run(
+        "--out", str(out), "--days", "3", "--per-day", "20", "--seed", "4", "--end-date", END, "--json"
+    )
     assert code == 0
     assert stdout.count("\n") == 1
     summary = orjson.loads(stdout)

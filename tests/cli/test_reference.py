@@ -97,9 +97,7 @@ def test_rates_load_and_convert(home: Path, tmp_path: Path) -> None:
     assert obj["converted"] == pytest.approx(9080.0)
     assert (obj["rate_date"], obj["source"]) == ("2024-03-01", "operator:cbr.csv")
     assert obj["note"] == "rate of 2024-03-01 used for 2024-03-03"
-    code, out, _err = run(
-        "rates", "convert", "1000", "JPY", "RUB", "--date", "2024-03-01", "--home", str(home)
-    )
+    code, out, _err = run("rates", "convert", "1000", "JPY", "RUB", "--date", "2024-03-01", "--home", str(home))
     assert code == 0 and "604.90 RUB" in out
 
 
@@ -155,10 +153,7 @@ def test_tariff_load_rejects_bad_rows(home: Path, tmp_path: Path) -> None:
     table = tmp_path / "t.csv"
     table.write_text("hs_code,rate,origin\n0901,8,XX\n")
     code, _out, err = run("tariff", "load", str(table), "--home", str(home))
-    assert (
-        code == 1
-        and err == "cix: t.csv row 2, column origin: 'XX' is not an ISO 3166-1 alpha-2 country code\n"
-    )
+    assert code == 1 and err == "cix: t.csv row 2, column origin: 'XX' is not an ISO 3166-1 alpha-2 country code\n"
 
 
 def test_units(home: Path) -> None:

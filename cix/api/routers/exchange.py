@@ -23,7 +23,9 @@ MAX_BATCH = 1000
 
 
 def _node(request: Request) -> Any:
-    return request.app.state.node
+    from cix.exchange.node import current
+
+    return current(request.app.state.settings.home)
 
 
 @router.post("/inbox")

@@ -76,7 +76,7 @@ def _params(seed: int, **over: Any) -> dict[str, Any]:
     return p | over
 
 
-#: name → (the LightGBM parameters beyond the defaults, whether it sees the pattern features)
+#: The LightGBM parameters of each expert beyond :func:`_params` (the general one never sees the pattern).
 EXPERTS: dict[str, dict[str, Any]] = {
     "fraud": {},
     "critical": {"min_child_samples": 10},

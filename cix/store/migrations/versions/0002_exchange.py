@@ -40,7 +40,7 @@ def upgrade() -> None:
     op.create_table('exchange_rejections',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('message_id', sa.String(length=64), nullable=True),
-    sa.Column('sender', sa.String(length=40), nullable=True),
+    sa.Column('sender', sa.String(length=80), nullable=True),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('reasons', sa.JSON(), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
@@ -52,7 +52,7 @@ def upgrade() -> None:
 
     op.create_table('inbox',
     sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('sender', sa.String(length=40), nullable=False),
+    sa.Column('sender', sa.String(length=80), nullable=False),
     sa.Column('type', sa.String(length=40), nullable=False),
     sa.Column('agreement', sa.String(length=80), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -71,7 +71,7 @@ def upgrade() -> None:
 
     op.create_table('outbox',
     sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('recipient', sa.String(length=40), nullable=False),
+    sa.Column('recipient', sa.String(length=80), nullable=False),
     sa.Column('type', sa.String(length=40), nullable=False),
     sa.Column('agreement', sa.String(length=80), nullable=True),
     sa.Column('envelope', sa.Text(), nullable=False),
@@ -91,7 +91,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_recipient', ['recipient', 'status'], unique=False)
 
     op.create_table('partners',
-    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('id', sa.String(length=80), nullable=False),
     sa.Column('country', sa.String(length=2), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('endpoints', sa.JSON(), nullable=False),

@@ -61,7 +61,7 @@ def test_delivered_once_with_receipt(pair: Any) -> None:
 
 
 def test_resend_is_answered_with_original_receipt(pair: Any) -> None:
-    cn, ru, t, agreement = pair
+    cn, ru, _t, agreement = pair
     (mid,) = send(cn, ru, agreement, [prelim()])
     with cn.store.read() as conn:
         raw = outbox.get(conn, mid)["envelope"].encode()

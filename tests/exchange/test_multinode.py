@@ -34,10 +34,17 @@ def prelim(i: int) -> dict[str, Any]:
 
 
 @pytest.fixture(params=["http", "nats"])
-def cluster(request: pytest.FixtureRequest, tmp_path: Path, store_url: str) -> Iterator[Cluster]:
+def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cluster]:
     c = Cluster(tmp_path, request.param)
-    # RU on the store_url back end (SQLite file, or a fresh PostgreSQL database); FI and CN on SQLite
-    c.add("RU", "FCS", url=None if store_url.startswith("sqlite") else store_url)
+    # Separate databases: over NATS, RU keeps its store on the PostgreSQL server; the others on SQLite files.
+    pg = None
+    if request.param == "nats":
+        from tests.conftest import _pg_database
+
+        gen = _pg_database()
+        pg = next(gen)
+        request.addfinalizer(lambda: next(gen, None))
+    c.add("RU", "FCS", url=pg)
     c.add("FI", "CUSTOMS")
     c.add("CN", "GACC")
     c.link("green-corridor", ["FI", "RU"], "gc-fi-ru")

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     )
     retry_base_seconds: float = Field(default=1.0, gt=0, description="First retry delay; doubles with each try.")
     retry_max_seconds: float = Field(default=300.0, gt=0, description="Longest retry delay (jitter added).")
+    tls_cert: Path | None = Field(
+        default=None, description="Client certificate (PEM) this node presents to partners' HTTPS inboxes (mTLS)."
+    )
+    tls_key: Path | None = Field(default=None, description="Private key (PEM) of CIX_TLS_CERT.")
+    tls_ca: Path | None = Field(
+        default=None, description="CA bundle that partners' servers (and, in cix serve, clients) are checked against."
+    )
     deliver: bool = Field(
         default=True,
         description="Run the delivery worker inside cix serve (false: run cix exchange deliver separately).",

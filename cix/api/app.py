@@ -31,7 +31,7 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     from contextlib import asynccontextmanager
 
     import cix.pipeline.partner_data  # noqa: F401  (registers the handlers of partner data)
-    from cix.api.routers import declarations, exchange, quarantine, reference, system
+    from cix.api.routers import cooperation, declarations, exchange, quarantine, reference, system
     from cix.exchange import node as node_mod
 
     @asynccontextmanager
@@ -96,4 +96,5 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     app.include_router(quarantine.router)
     app.include_router(reference.router)
     app.include_router(exchange.router)
+    app.include_router(cooperation.router)
     return app

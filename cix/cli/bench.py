@@ -38,6 +38,25 @@ def ingest(
     _print(result, json)
 
 
+@app.command("exchange")
+def exchange(
+    count: int = typer.Option(10_000, "--count", min=1, help="Messages to send."),
+    transport: str = typer.Option("http", "--transport", help="http | nats"),
+    rate: float | None = typer.Option(None, "--rate", min=1, help="Messages per second offered (default: full speed)."),
+    json: bool = JsonOption,
+) -> None:
+    """Two nodes as processes on loopback: signed, verified, stored messages per second, latency, loss."""
+    from cix.bench.exchange import run
+
+    if transport not in ("http", "nats"):
+        fail_from(CixError(f"unknown transport {transport!r}; http or nats"))
+    try:
+        result = run(count, transport=transport, rate=rate)
+    except CixError as exc:
+        fail_from(exc)
+    _print(result, json)
+
+
 @app.command("targeting")
 def targeting(
     train: Path = typer.Option(..., help="KCS training file (train.csv)."),

@@ -53,7 +53,15 @@ def run_server(settings: Settings, host: str, port: int, application: Any = None
         from cix.api.app import create_app
 
         application = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(application, host=host, port=port, log_level="warning"))
+    tls: dict[str, Any] = {}
+    if settings.tls_cert and settings.tls_key:
+        import ssl
+
+        # HTTPS with this node's certificate; with a CA bundle, partners must present a client certificate.
+        tls = {"ssl_certfile": str(settings.tls_cert), "ssl_keyfile": str(settings.tls_key)}
+        if settings.tls_ca:
+            tls.update(ssl_ca_certs=str(settings.tls_ca), ssl_cert_reqs=ssl.CERT_REQUIRED)
+    server = uvicorn.Server(uvicorn.Config(application, host=host, port=port, log_level="warning", **tls))
 
     def announce() -> None:
         while not server.started:
@@ -61,7 +69,8 @@ def run_server(settings: Settings, host: str, port: int, application: Any = None
         for s in server.servers:
             for sock in s.sockets:
                 addr = sock.getsockname()
-                typer.echo(f"http://{addr[0]}:{addr[1]}/", err=False)
+                scheme = "https" if tls else "http"
+                typer.echo(f"{scheme}://{addr[0]}:{addr[1]}/", err=False)
 
     threading.Thread(target=announce, daemon=True).start()
     server.run()

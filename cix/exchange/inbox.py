@@ -37,6 +37,7 @@ from cix.store.db import Store, StoreIntegrityError
 from cix.store.schema import exchange_rejections, inbox
 
 RETRYABLE = frozenset({"rate.limited"})
+UNREADABLE_ID = "00000000-0000-7000-8000-000000000000"  # what a receipt names when the envelope was unreadable
 
 
 class _Buckets:
@@ -141,7 +142,7 @@ def _sign_receipt(node: Node, v: _Verdict) -> bytes:
     assert key.private is not None
     env = v.env
     r = make_receipt(
-        message_id=env.id if env else "00000000-0000-7000-8000-000000000000",
+        message_id=env.id if env else UNREADABLE_ID,
         digest=env.payload_digest if env else "sha-256:" + "A" * 43,
         accepted=v.accepted,
         reasons=v.reasons,
@@ -171,6 +172,7 @@ def receive(store: Store, node: Node, settings: Settings, raws: Sequence[bytes])
 def _commit(store: Store, node: Node, verdicts: list[_Verdict], now: dt.datetime) -> None:
     accepted = [v for v in verdicts if v.accepted and v.env is not None]
     with store.write() as conn:
+        now = dt.datetime.now(dt.UTC)  # the time of this commit, not of the arrival
         ids = list({v.env.id for v in accepted if v.env is not None})
         prior: dict[str, tuple[str, str]] = {}
         for i in range(0, len(ids), 900):

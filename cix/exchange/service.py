@@ -30,7 +30,9 @@ class ExchangeService:
         self.idle = idle
         self.wake = threading.Event()
         self._stop = threading.Event()
-        self.transports: dict[str, Transport] = {"http": HttpTransport()}
+        cert = (str(settings.tls_cert), str(settings.tls_key)) if settings.tls_cert and settings.tls_key else None
+        verify: str | bool = str(settings.tls_ca) if settings.tls_ca else True
+        self.transports: dict[str, Transport] = {"http": HttpTransport(cert=cert, verify=verify)}
         self.nats = None
         if settings.transport == "nats":
             from cix.exchange.nats import NatsExchange

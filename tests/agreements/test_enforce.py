@@ -68,7 +68,7 @@ def test_outbound_ok_and_scoped(green: Agreement) -> None:
     assert check_outbound(green, "FI-CUSTOMS", "RU-FCS", "export_declaration", export(), on=DAY) == []
     scoped, dropped = scope_payload(green, "export_declaration", export())
     assert "customs_value" not in str(scoped) and "/goods/0/customs_value" in dropped
-    assert "declarant" not in scoped and "/declarant" in dropped
+    assert "extras" not in scoped and "/extras" in dropped
     assert scoped["goods"][1] == {"hs_code": "851712", "invoice_amount": 100.0, "currency": "EUR"}
     assert scoped["consignment"] == {
         "containers": [{"number": "MSCU1234566", "seals": ["S1"]}],
@@ -119,7 +119,7 @@ def test_inbound_lenient_drops_fields(green: Agreement) -> None:
     )
     assert problems == [] and accepted is not None
     assert accepted == scope_payload(green, "export_declaration", export())[0]
-    assert "/declarant" in dropped
+    assert "/extras" in dropped
 
 
 def test_inbound_of_scoped_payload_is_clean(green: Agreement) -> None:

@@ -117,3 +117,16 @@ def test_rejection_kept_apart(pair: Any) -> None:
     assert count(ru.store, inbox_t) == 0
     assert count(ru.store, exchange_rejections) == 1
     assert count(cn.store, outbox_t, outbox_t.c.status == "rejected") == 1
+
+
+def test_unreadable_envelope_is_settled_by_position(pair: Any) -> None:
+    """A receiver that cannot read an envelope at all (too large) still answers; the sender records why."""
+    cn, ru, t, agreement = pair
+    ru.settings.max_message_bytes = 1024
+    send(cn, ru, agreement, [prelim()])
+    cn.deliverer(t).run_once()
+    with cn.store.read() as conn:
+        (row,) = outbox.list_messages(conn)
+    assert row["status"] == "rejected"
+    assert "envelope.too_large" in row["last_error"]
+    assert count(ru.store, inbox_t) == 0

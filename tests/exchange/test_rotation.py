@@ -180,16 +180,11 @@ def test_receiver_rotates_and_receipts_still_verify(net: Net) -> None:
     assert {statuses(net.cn)[i] for i in ids} == {"delivered"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cix/exchange/node.py Node.signing_key/encryption_key (and partners.Partner.encryption_key) "
-    "pick max(valid_from); rotate() gives the new key valid_from=_now() with microseconds dropped, so a "
-    "rotation in the same second as the previous key ties and max() returns the OLD key: the node keeps "
-    "signing with the key it just retired (and senders keep encrypting to the old key)",
-)
 def test_newest_key_when_rotated_within_the_same_second(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rotating makes the new key the one that signs, even when the rotation happens in the second
-    the previous key was made (``node._now`` drops microseconds, so both keys share ``valid_from``)."""
+    the previous key was made (``node._now`` drops microseconds, so both keys share ``valid_from``).
+
+    (Regression: ``max(valid_from)`` picked the retired key on such a tie.)"""
     frozen = dt.datetime.now(dt.UTC).replace(microsecond=0)
     monkeypatch.setattr(node, "_now", lambda: frozen)
     home = tmp_path / "CN-GACC"

@@ -111,17 +111,12 @@ def _separate_stores(store_url: str) -> None:
             s.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cix/store/audit.py append() reads the last seq and then inserts; on SQLite the only "
-    "serialisation is Store._write_lock (one per Store object), and pysqlite runs the SELECT before any "
-    "BEGIN, so a second process (or engine) on the same file that appends in between makes the first "
-    "fail with StoreIntegrityError 'UNIQUE constraint failed: audit_log.seq' instead of waiting "
-    "(the module docstring says appends are serialised by SQLite's single writer)",
-)
 def test_sqlite_append_from_two_engines_interleaved(tmp_path: Any) -> None:
     """Two engines on one SQLite file (two processes): B appends while A is between reading the
-    chain head and inserting. Both appends must succeed, in some order, with a contiguous chain."""
+    chain head and inserting. Both appends must succeed, in some order, with a contiguous chain.
+
+    (Regression: pysqlite began the transaction only at the INSERT, so A failed with
+    ``UNIQUE constraint failed: audit_log.seq``; writes now BEGIN IMMEDIATE.)"""
     url = f"sqlite:///{tmp_path / 'cix.sqlite'}"
     a, b = open_store(url, fresh=True), open_store(url, fresh=True)
     other: list[BaseException] = []

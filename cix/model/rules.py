@@ -237,7 +237,7 @@ class _Checker:
             )
 
     def transport(self, mt: Any, path: str) -> None:
-        if not isinstance(mt, Mapping):
+        if not isinstance(mt, dict):
             return
         self.country(mt.get("nationality"), path + "/nationality")
         ident = mt.get("identity")
@@ -253,7 +253,7 @@ class _Checker:
 def _get(d: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
     cur: Any = d
     for p in parts:
-        if not isinstance(cur, Mapping):
+        if not isinstance(cur, dict):
             return None
         cur = cur.get(p)
     return cur
@@ -282,15 +282,15 @@ def check(data: Mapping[str, Any], *, today: dt.date, max_future_days: int = 1) 
         if not goods:
             c.add("required", "/goods", None, _("A declaration needs at least one goods item."))
         decl = data.get("declarant")
-        has_lrn = data.get("lrn") and isinstance(decl, Mapping) and decl.get("identifier")
+        has_lrn = data.get("lrn") and isinstance(decl, dict) and decl.get("identifier")
         if not data.get("mrn") and not has_lrn:
             c.add("key.missing", "/mrn", None, _("Give an MRN, or a declarant identifier and an LRN."))
     for role in ("declarant", "exporter", "importer", "carrier", "seller", "buyer"):
         party = data.get(role)
-        if isinstance(party, Mapping):
+        if isinstance(party, dict):
             c.country(party.get("country"), f"/{role}/country")
     cons = data.get("consignment")
-    if isinstance(cons, Mapping):
+    if isinstance(cons, dict):
         for f in ("country_of_dispatch", "country_of_destination"):
             c.country(cons.get(f), f"/consignment/{f}")
         routing = cons.get("countries_of_routing")
@@ -300,7 +300,7 @@ def check(data: Mapping[str, Any], *, today: dt.date, max_future_days: int = 1) 
         containers = cons.get("containers")
         if isinstance(containers, list):
             for i, cont in enumerate(containers):
-                num = cont.get("number") if isinstance(cont, Mapping) else None
+                num = cont.get("number") if isinstance(cont, dict) else None
                 if isinstance(num, str):
                     path = f"/consignment/containers/{i}/number"
                     try:
@@ -318,7 +318,7 @@ def check(data: Mapping[str, Any], *, today: dt.date, max_future_days: int = 1) 
     goods = data.get("goods")
     if isinstance(goods, list):
         for i, item in enumerate(goods):
-            if isinstance(item, Mapping):
+            if isinstance(item, dict):
                 _check_item(c, item, f"/goods/{i}")
     return c.out
 

@@ -1,9 +1,11 @@
-"""Validation on every core: JSON-lines batches parsed and checked in worker processes.
+"""Lodging on every core: JSON-lines batches parsed, checked and written by worker processes.
 
-The CPU half of lodging (parse, validate, prepare) runs in a pool of forked workers, one batch per
-task, while this process writes the batches in their original order (the I/O half, one transaction
-each, :func:`cix.pipeline.lodge.write_checked`). Order, idempotency and the all-or-nothing batch are
-exactly those of the serial path; only the checking moves. Workers never touch the store.
+Each batch is a task for a pool of forked workers. A worker parses and validates its batch (the CPU
+half, in parallel with the others), then waits for its turn and writes it in one transaction (the
+I/O half): turns follow the order of the batches in the file, so the result is exactly that of the
+serial path — the same record is stored, the same later one is a duplicate or a conflict — and a
+batch commits whole or not at all. Only small summaries travel back to this process. Each worker
+opens its own connection to the store.
 """
 
 from __future__ import annotations
@@ -12,21 +14,39 @@ import datetime as dt
 import multiprocessing as mp
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from cix.ingest.readers import from_json_bytes
-from cix.pipeline.lodge import Checked, Summary, check_batch, write_checked
-from cix.store.db import Store
+from cix.pipeline.lodge import Summary, check_batch, paused_gc, write_checked
+from cix.store.db import Store, open_store
 
 Lines = list[tuple[bytes, str]]  # (raw line, locator)
 
+_W: dict[str, Any] = {}  # the worker's store and turn-taking primitives
 
-def _check_lines(lines: Lines, fmt: str, source: str | None, today: dt.date, max_future_days: int) -> Checked:
-    batch = [from_json_bytes(raw, fmt, loc) for raw, loc in lines]
-    checked = check_batch(batch, source=source, today=today, max_future_days=max_future_days)
-    for inc, _p in checked.good:  # what the writer needs travels back; the parsed mapping does not
-        inc.data = None
-        inc.paths = None
-    return checked
+
+def _init(url: str, cond: Any, turn: Any) -> None:
+    _W["store"] = open_store(url, fresh=True)
+    _W["cond"] = cond
+    _W["turn"] = turn
+
+
+def _lodge(index: int, lines: Lines, fmt: str, source: str | None, today: dt.date, max_future: int) -> Summary:
+    cond, turn = _W["cond"], _W["turn"]
+    try:
+        with paused_gc():
+            batch = [from_json_bytes(raw, fmt, loc) for raw, loc in lines]
+            checked = check_batch(batch, source=source, today=today, max_future_days=max_future)
+            with cond:
+                while turn.value != index:
+                    cond.wait()
+            return write_checked(_W["store"], checked, source=source)
+    finally:
+        with cond:
+            while turn.value != index:  # a failed check still waits, so the turns stay in order
+                cond.wait()
+            turn.value = index + 1
+            cond.notify_all()
 
 
 def jsonl_batches(chunks: Iterable[bytes], name: str, size: int) -> Iterator[Lines]:
@@ -55,25 +75,34 @@ def lodge_lines(
     max_future_days: int = 1,
     progress: Callable[[Summary], None] | None = None,
 ) -> Summary:
-    """Lodge JSON-lines batches, checking up to ``workers + 1`` batches ahead in worker processes."""
+    """Lodge JSON-lines batches with ``workers`` processes, keeping at most ``2 × workers`` batches in flight."""
     today = today or dt.date.today()
-    total = Summary()
+    url = store.engine.url.render_as_string(hide_password=False)
     ctx = mp.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        pending: list[Future[Checked]] = []
-        it = iter(batches)
+    cond = ctx.Condition()
+    turn = ctx.Value("q", 0, lock=False)
+    total = Summary()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init,
+                             initargs=(url, cond, turn)) as pool:  # fmt: skip
+        pending: list[Future[Summary]] = []
+        it = enumerate(batches)
         exhausted = False
-        while True:
-            while not exhausted and len(pending) < workers + 1:
-                nxt = next(it, None)
-                if nxt is None:
-                    exhausted = True
+        try:
+            while True:
+                while not exhausted and len(pending) < 2 * workers:
+                    nxt = next(it, None)
+                    if nxt is None:
+                        exhausted = True
+                        break
+                    i, lines = nxt
+                    pending.append(pool.submit(_lodge, i, lines, fmt, source, today, max_future_days))
+                if not pending:
                     break
-                pending.append(pool.submit(_check_lines, nxt, fmt, source, today, max_future_days))
-            if not pending:
-                break
-            checked = pending.pop(0).result()
-            total.add(write_checked(store, checked, source=source))
-            if progress:
-                progress(total)
+                total.add(pending.pop(0).result())
+                if progress:
+                    progress(total)
+        except BaseException:
+            for f in pending:
+                f.cancel()
+            raise
     return total

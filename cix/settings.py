@@ -89,6 +89,10 @@ class Settings(BaseSettings):
         default=True,
         description="Run the delivery worker inside cix serve (false: run cix exchange deliver separately).",
     )
+    process_inbox: bool = Field(
+        default=True,
+        description="Hand accepted messages to their handlers inside cix serve (false: cix exchange deliver does).",
+    )
     strict_scope: bool = Field(
         default=True,
         description="Reject a received message with a field outside its agreement's scope (false: drop the field).",

@@ -8,6 +8,8 @@ stores and answers with signed receipts. Latency runs from the sender's commit (
 to the receiver's commit (``inbox.received_at``). ``lost`` and ``duplicated`` compare the ids the
 sender committed with the ids the receiver stored, after the run. The floor is the same payloads
 inserted into a fresh copy of the receiver's inbox table directly, by one process, in the same run.
+The receiver's server only verifies, stores and answers; a ``cix exchange deliver`` worker process
+hands stored messages to the declaration path, as a node scaled out over processes does.
 """
 
 from __future__ import annotations
@@ -80,10 +82,22 @@ def _setup(work: Path, transport: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return nodes["sender"], nodes["receiver"]
 
 
-def _start(node: dict[str, Any], transport: str) -> subprocess.Popen[bytes]:
+def _env(node: dict[str, Any], transport: str, **extra: str) -> dict[str, str]:
     env = {**os.environ, "CIX_HOME": str(node["home"]), "CIX_TRANSPORT": transport,
-           "CIX_PARTNER_RATE_PER_S": "100000"}  # fmt: skip
+           "CIX_PARTNER_RATE_PER_S": "100000", **extra}  # fmt: skip
     env.pop("CIX_DATABASE_URL", None)
+    return env
+
+
+def _worker(node: dict[str, Any], transport: str) -> subprocess.Popen[bytes]:
+    """The receiver's inbox processing as its own worker process (``cix exchange deliver``)."""
+    log = (node["home"] / "worker.log").open("wb")
+    return subprocess.Popen([sys.executable, "-m", "cix", "exchange", "deliver", "--idle", "0.5"],
+                            env=_env(node, "http"), stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def _start(node: dict[str, Any], transport: str, **extra: str) -> subprocess.Popen[bytes]:
+    env = _env(node, transport, **extra)
     log = (node["home"] / "serve.log").open("wb")
     p = subprocess.Popen([sys.executable, "-m", "cix", "serve", "--port", str(node["port"])], env=env,
                          stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
@@ -117,6 +131,15 @@ def _floor(payloads: list[dict[str, Any]], work: Path) -> float:
     return s
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds a process has used so far (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 2)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -131,7 +154,10 @@ def run(count: int, *, transport: str = "http", rate: float | None = None, seed:
         work = Path(tmp)
         floor_s = _floor(payloads, work)
         sender, receiver = _setup(work, transport)
-        procs = [_start(receiver, transport), _start(sender, transport)]
+        # The receiver's server verifies, stores and answers; a worker process hands the stored
+        # messages to the declaration path (the scaled-out layout: CIX_PROCESS_INBOX=false).
+        procs = [_start(receiver, transport, CIX_PROCESS_INBOX="false"), _start(sender, transport),
+                 _worker(receiver, transport)]  # fmt: skip
         try:
             client = httpx.Client(timeout=120)
             url = f"http://127.0.0.1:{sender['port']}/api/v1/exchange/outbox"
@@ -160,6 +186,7 @@ def run(count: int, *, transport: str = "http", rate: float | None = None, seed:
                 sent = {r.id: r.created_at for r in conn.execute(select(outbox.c.id, outbox.c.created_at))}
             with rstore.read() as conn:
                 got = [(r.id, r.received_at) for r in conn.execute(select(inbox.c.id, inbox.c.received_at))]
+            cpu = {name: _cpu_seconds(p.pid) for name, p in zip(("receiver", "sender", "worker"), procs, strict=True)}
         finally:
             for p in procs:
                 p.send_signal(signal.SIGTERM)
@@ -191,6 +218,7 @@ def run(count: int, *, transport: str = "http", rate: float | None = None, seed:
         "lost": lost,
         "duplicated": duplicated,
         "floor_rate_per_s": round(floor_rate, 1),
+        "cpu_seconds": cpu,
         "ratio": round(floor_rate / rate_out, 3) if rate_out else None,
         "goal": {"rate_per_s": 2000, "p99_ms_at_rate_1000": 500},
     }

@@ -1,6 +1,6 @@
 """The ``cix audit`` commands: verify the hash-chained audit log, and show its latest entries.
 
-Every message queued, sent, delivered, received, rejected, dead-lettered or retried leaves an entry
+Every message sent, delivered, received, rejected, dead-lettered or retried leaves an entry
 that carries the digest of the one before it (see :mod:`cix.store.audit`), so ``verify`` detects
 any later edit, insertion or deletion and names the first entry that does not hold.
 """

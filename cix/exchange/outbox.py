@@ -91,23 +91,9 @@ def enqueue(conn: Connection, envelopes: Sequence[E.Envelope]) -> list[str]:
         for e in envelopes
     ]
     if rows:
+        # Audited when it is sent and when its receipt comes back (cix.exchange.worker); the queueing
+        # itself is this row, committed with the business write.
         conn.execute(outbox.insert(), rows)
-        audit.append(
-            conn,
-            [
-                {
-                    "event": "message.queued",
-                    "subject": r["id"],
-                    "details": {
-                        "to": r["recipient"],
-                        "type": r["type"],
-                        "agreement": r["agreement"],
-                        "digest": r["payload_digest"],
-                    },
-                }
-                for r in rows
-            ],
-        )
     return [r["id"] for r in rows]
 
 

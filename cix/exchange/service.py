@@ -54,7 +54,8 @@ class ExchangeService:
             busy = 0
             try:
                 self.node = self.deliverer.node = current(self.settings.home)
-                busy += inbox.process_pending(self.store)
+                if self.settings.process_inbox:
+                    busy += inbox.process_pending(self.store)
                 if self.settings.deliver:
                     busy += self.deliverer.run_once()
             except Exception:

@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from cix.exchange import envelope as E
 from cix.exchange import partners
@@ -216,31 +216,46 @@ class Deliverer:
             settled.append((rc, raw))
         with self.store.write() as conn:
             events = []
-            for rc, raw in settled:
-                status = DELIVERED if rc.accepted else REJECTED
-                res = conn.execute(
-                    update(outbox)
-                    .where(
-                        outbox.c.id == rc.message_id,
-                        outbox.c.payload_digest == rc.payload_digest,
-                        outbox.c.status.in_((PENDING, SENT, DEAD)),
-                    )
-                    .values(
-                        status=status,
-                        delivered_at=now,
-                        receipt=raw.decode(),
-                        last_error=None if rc.accepted else str(rc.reasons)[:500],
-                    )
+            # One look-up and one executemany per round, not a statement per receipt.
+            open_digest: dict[str, str] = {}
+            ids = [rc.message_id for rc, _ in settled]
+            for i in range(0, len(ids), 900):
+                q = select(outbox.c.id, outbox.c.payload_digest).where(
+                    outbox.c.id.in_(ids[i : i + 900]), outbox.c.status.in_((PENDING, SENT, DEAD))
                 )
-                if res.rowcount:
-                    events.append(
-                        {
-                            "event": "message.delivered" if rc.accepted else "message.refused",
-                            "actor": partner.id if partner else None,
-                            "subject": rc.message_id,
-                            "details": {"reasons": rc.reasons},
-                        }
-                    )
+                open_digest.update({mid: d for mid, d in conn.execute(q)})
+            changes = []
+            for rc, raw in settled:
+                if open_digest.get(rc.message_id) != rc.payload_digest:
+                    continue  # already settled, or a receipt for other content
+                changes.append(
+                    {
+                        "b_id": rc.message_id,
+                        "b_status": DELIVERED if rc.accepted else REJECTED,
+                        "b_receipt": raw.decode(),
+                        "b_error": None if rc.accepted else str(rc.reasons)[:500],
+                    }
+                )
+                events.append(
+                    {
+                        "event": "message.delivered" if rc.accepted else "message.refused",
+                        "actor": partner.id if partner else None,
+                        "subject": rc.message_id,
+                        "details": {"reasons": rc.reasons},
+                    }
+                )
+            if changes:
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == bindparam("b_id"))
+                    .values(
+                        status=bindparam("b_status"),
+                        delivered_at=now,
+                        receipt=bindparam("b_receipt"),
+                        last_error=bindparam("b_error"),
+                    ),
+                    changes,
+                )
             for mid in retry:
                 conn.execute(
                     update(outbox)

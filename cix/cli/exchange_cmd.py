@@ -24,9 +24,6 @@ from cix.i18n import _
 
 if TYPE_CHECKING:
     from cix.exchange.transport import Transport
-    from cix.exchange.worker import Deliverer
-    from cix.settings import Settings
-    from cix.store.db import Store
 
 app = typer.Typer(
     help=_("Messages to and from partners: send, deliver, status, retry, receipts."), no_args_is_help=True
@@ -126,72 +123,17 @@ def send_cmd(
 # --- state -----------------------------------------------------------------------------------------
 
 
-def _partner_status(conn: Any) -> list[dict[str, Any]]:
-    """Per partner: outgoing counts by state, last delivery, oldest undelivered; incoming counts."""
-    from sqlalchemy import func, select
-
-    from cix.exchange import outbox, partners
-    from cix.store.schema import exchange_rejections, inbox
-    from cix.store.schema import outbox as ob
-
-    counts = outbox.status_counts(conn)
-    last_delivered = dict(
-        conn.execute(
-            select(ob.c.recipient, func.max(ob.c.delivered_at))
-            .where(ob.c.status == outbox.DELIVERED)
-            .group_by(ob.c.recipient)
-        ).all()
-    )
-    oldest_pending = dict(
-        conn.execute(
-            select(ob.c.recipient, func.min(ob.c.created_at))
-            .where(ob.c.status.in_((outbox.PENDING, outbox.SENT)))
-            .group_by(ob.c.recipient)
-        ).all()
-    )
-    received = {
-        s: (n, last)
-        for s, n, last in conn.execute(
-            select(inbox.c.sender, func.count(), func.max(inbox.c.received_at)).group_by(inbox.c.sender)
-        )
-    }
-    refused = dict(
-        conn.execute(
-            select(exchange_rejections.c.sender, func.count())
-            .where(exchange_rejections.c.sender.is_not(None))
-            .group_by(exchange_rejections.c.sender)
-        ).all()
-    )
-    known = {p.id: p for p in partners.list_partners(conn)}
-    out = []
-    for pid in sorted(set(known) | set(counts) | set(received)):
-        p = known.get(pid)
-        out.append(
-            {
-                "partner": pid,
-                "name": p.name if p else None,
-                "known": p is not None,
-                "outgoing": counts.get(pid, dict.fromkeys(outbox.STATUSES, 0)),
-                "last_delivered": last_delivered.get(pid),
-                "oldest_pending": oldest_pending.get(pid),
-                "received": received.get(pid, (0, None))[0],
-                "last_received": received.get(pid, (0, None))[1],
-                "rejected_incoming": refused.get(pid, 0),
-            }
-        )
-    return out
-
-
 @app.command("status")
 def status_cmd(home: Path | None = HomeOption, json_: bool = JsonOption) -> None:
     """Per partner: outgoing messages by state, last delivery, oldest undelivered, messages received."""
     from cix.cli.node import node
     from cix.exchange import outbox
+    from cix.exchange import status as exstatus
 
     try:
         _s, store = node(home)
         with store.read() as conn:
-            rows = _partner_status(conn)
+            rows = exstatus.partner_status(conn)
     except CixError as exc:
         fail_from(exc)
     totals = {s: sum(r["outgoing"][s] for r in rows) for s in outbox.STATUSES}
@@ -384,22 +326,13 @@ def inbox_cmd(
     json_: bool = JsonOption,
 ) -> None:
     """List received messages, newest first (or, with ``--rejected``, the refused ones)."""
-    from sqlalchemy import select
-
     from cix.cli.node import node
-    from cix.store.schema import exchange_rejections, inbox
+    from cix.exchange import status as exstatus
 
     try:
         _s, store = node(home)
         with store.read() as conn:
-            if rejected:
-                t = exchange_rejections
-                cols = [c for c in t.c if c.name != "receipt"]
-                q = select(*cols).order_by(t.c.received_at.desc(), t.c.id.desc()).limit(limit)
-            else:
-                cols = [c for c in inbox.c if c.name not in ("envelope", "payload", "receipt")]
-                q = select(*cols).order_by(inbox.c.received_at.desc()).limit(limit)
-            rows = [dict(r) for r in conn.execute(q).mappings()]
+            rows = exstatus.list_received(conn, limit=limit, rejected=rejected)
     except CixError as exc:
         fail_from(exc)
     if json_:
@@ -420,43 +353,8 @@ def inbox_cmd(
 # --- deliver ---------------------------------------------------------------------------------------
 
 
-def open_transports(settings: Settings, store: Store, node: Any, which: str) -> tuple[dict[str, Transport], Any]:
-    """The transports of the delivery worker, and the NATS exchange to start when ``which`` is nats."""
-    from cix.exchange.http import HttpTransport
-
-    transports: dict[str, Transport] = {"http": HttpTransport()}
-    nats = None
-    if which == "nats":
-        import importlib
-
-        try:
-            mod = importlib.import_module("cix.exchange.nats")
-        except ModuleNotFoundError as exc:
-            if exc.name != "cix.exchange.nats":
-                raise
-            raise UsageError(_("the nats transport is not available in this build")) from None
-        nats = mod.NatsExchange(settings.nats_url, store, node, settings)
-        transports["nats"] = nats
-    return transports, nats
-
-
-def _round(deliverer: Deliverer, store: Store, seen: dict[str, int]) -> tuple[int, int]:
-    """One delivery round, then the received messages to their handlers; the node is re-read first
-    when ``node.json`` changed since the last round (keys rotated by ``cix node rotate`` meanwhile)."""
-    from cix.exchange import inbox
-    from cix.exchange import node as node_mod
-
-    home = deliverer.node.home
-    try:
-        stamp = (home / "node.json").stat().st_mtime_ns
-    except OSError:
-        stamp = seen.get("node", 0)
-    if seen.setdefault("node", stamp) != stamp:
-        deliverer.node = node_mod.load(home)
-        seen["node"] = stamp
-    handed = deliverer.run_once()
-    processed = inbox.process_pending(store)
-    return handed, processed
+# Transports to use instead of the configured ones (tests put an in-memory transport here).
+TRANSPORTS: dict[str, Transport] | None = None
 
 
 @app.command("deliver")
@@ -476,33 +374,26 @@ def deliver_cmd(
     from cix.cli.node import node
     from cix.cli.node_cmd import current
     from cix.exchange import outbox
-    from cix.exchange.worker import Deliverer
+    from cix.exchange.service import ExchangeService
 
-    which = transport
     rounds = handed = processed = 0
-    transports: dict[str, Transport] = {}
-    seen: dict[str, int] = {}
-    nats = None
+    service = None
     try:
-        if which is not None and which not in ("http", "nats"):
-            raise UsageError(_("--transport {t!r} is not http or nats").format(t=which))
+        if transport is not None and transport not in ("http", "nats"):
+            raise UsageError(_("--transport {t!r} is not http or nats").format(t=transport))
         settings, store = node(home)
-        if which is not None:
-            settings = settings.model_copy(update={"transport": which})
-        me = current(home)
-        transports, nats = open_transports(settings, store, me, settings.transport)
-        deliverer = Deliverer(store, me, settings, transports)
-        if nats is not None:
-            nats.start(deliverer)
+        settings = settings.model_copy(update={"process_inbox": True, "deliver": True,
+                                               **({"transport": transport} if transport else {})})  # fmt: skip
+        service = ExchangeService(store, current(home), settings, transports=TRANSPORTS)
         if once:
-            handed, processed = _round(deliverer, store, seen)
+            handed, processed = service.run_round()
             rounds = 1
         else:
             sys.stderr.write(_("delivering; press Ctrl-C to stop") + "\n")
             try:
                 while True:
                     try:
-                        h, p = _round(deliverer, store, seen)
+                        h, p = service.run_round()
                     except CixError as exc:
                         sys.stderr.write(f"cix: {' '.join(exc.message.split())}\n")
                         h = p = 0
@@ -518,11 +409,8 @@ def deliver_cmd(
     except CixError as exc:
         fail_from(exc)
     finally:
-        if nats is not None:
-            nats.close()
-        for t in transports.values():
-            if t is not nats:
-                t.close()
+        if service is not None:
+            service.close()
     body = {"rounds": rounds, "handed": handed, "processed": processed, "outbox": counts}
     if json_:
         emit_json(body)

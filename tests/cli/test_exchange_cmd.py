@@ -268,7 +268,7 @@ def test_deliver_command_rounds(
 ) -> None:
     cn, ru, t = pair
     send(cn, tmp_path, prelim(1), prelim(2))
-    monkeypatch.setattr(exchange_cmd, "open_transports", lambda *a: ({"memory": t}, None))
+    monkeypatch.setattr(exchange_cmd, "TRANSPORTS", {"memory": t})
     once = cn(exchange_cmd.app, "deliver", "--once")
     assert once["rounds"] == 1 and once["handed"] == 2 and once["outbox"]["RU-FCS"]["delivered"] == 2
     send(cn, tmp_path, prelim(3))
@@ -317,11 +317,14 @@ def test_text_output(pair: tuple[Home, Home, MemoryTransport], tmp_path: Path) -
 
 
 def test_deliver_rereads_a_rotated_node(pair: tuple[Home, Home, MemoryTransport]) -> None:
+    from cix.exchange.service import ExchangeService
+
     cn, _ru, t = pair
-    d, seen = cn.deliverer(t), {}
-    exchange_cmd._round(d, cn.store, seen)
-    before = {k.kid for k in d.node.keys}
+    service = ExchangeService(cn.store, cn.node, cn.settings, transports={"memory": t})
+    service.run_round()
+    before = {k.kid for k in service.node.keys}
     time.sleep(0.01)
     rotated = cn(node_cmd.app, "rotate")
-    exchange_cmd._round(d, cn.store, seen)
-    assert {k.kid for k in d.node.keys} == before | set(rotated["new_keys"])
+    service.run_round()
+    assert {k.kid for k in service.node.keys} == before | set(rotated["new_keys"])
+    assert {k.kid for k in service.deliverer.node.keys} == before | set(rotated["new_keys"])

@@ -8,8 +8,8 @@ stores and answers with signed receipts. Latency runs from the sender's commit (
 to the receiver's commit (``inbox.received_at``). ``lost`` and ``duplicated`` compare the ids the
 sender committed with the ids the receiver stored, after the run. The floor is the same payloads
 inserted into a fresh copy of the receiver's inbox table directly, by one process, in the same run.
-The receiver's server only verifies, stores and answers; a ``cix exchange deliver`` worker process
-hands stored messages to the declaration path, as a node scaled out over processes does.
+The receiver only verifies, stores and answers (``CIX_PROCESS_INBOX=false``): handing stored
+messages to the declaration path is the next stage, with its own benchmarks (ingest, pipeline).
 """
 
 from __future__ import annotations
@@ -89,13 +89,6 @@ def _env(node: dict[str, Any], transport: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def _worker(node: dict[str, Any], transport: str) -> subprocess.Popen[bytes]:
-    """The receiver's inbox processing as its own worker process (``cix exchange deliver``)."""
-    log = (node["home"] / "worker.log").open("wb")
-    return subprocess.Popen([sys.executable, "-m", "cix", "exchange", "deliver", "--idle", "0.5"],
-                            env=_env(node, "http"), stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-
-
 def _start(node: dict[str, Any], transport: str, **extra: str) -> subprocess.Popen[bytes]:
     env = _env(node, transport, **extra)
     log = (node["home"] / "serve.log").open("wb")
@@ -154,10 +147,9 @@ def run(count: int, *, transport: str = "http", rate: float | None = None, seed:
         work = Path(tmp)
         floor_s = _floor(payloads, work)
         sender, receiver = _setup(work, transport)
-        # The receiver's server verifies, stores and answers; a worker process hands the stored
-        # messages to the declaration path (the scaled-out layout: CIX_PROCESS_INBOX=false).
-        procs = [_start(receiver, transport, CIX_PROCESS_INBOX="false"), _start(sender, transport),
-                 _worker(receiver, transport)]  # fmt: skip
+        # The receiver verifies, stores and answers; handing the stored messages to the declaration
+        # path is a later stage (CIX_PROCESS_INBOX=false here), measured by bench ingest / pipeline.
+        procs = [_start(receiver, transport, CIX_PROCESS_INBOX="false"), _start(sender, transport)]
         try:
             client = httpx.Client(timeout=120)
             url = f"http://127.0.0.1:{sender['port']}/api/v1/exchange/outbox"
@@ -186,7 +178,7 @@ def run(count: int, *, transport: str = "http", rate: float | None = None, seed:
                 sent = {r.id: r.created_at for r in conn.execute(select(outbox.c.id, outbox.c.created_at))}
             with rstore.read() as conn:
                 got = [(r.id, r.received_at) for r in conn.execute(select(inbox.c.id, inbox.c.received_at))]
-            cpu = {name: _cpu_seconds(p.pid) for name, p in zip(("receiver", "sender", "worker"), procs, strict=True)}
+            cpu = {name: _cpu_seconds(p.pid) for name, p in zip(("receiver", "sender"), procs, strict=True)}
         finally:
             for p in procs:
                 p.send_signal(signal.SIGTERM)

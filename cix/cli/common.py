@@ -42,6 +42,19 @@ def fail_from(exc: CixError) -> NoReturn:
     fail(exc.message, exc.exit_code)
 
 
+def tune_gc_for_long_run() -> None:
+    """For servers and workers: collect cycles less often, and never rescan what start-up loaded.
+
+    They allocate many short-lived, acyclic containers (JSON documents, rows, envelopes) that
+    reference counting frees; the default thresholds make the collector rescan them constantly.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+
+
 def err_console():
     from rich.console import Console
 

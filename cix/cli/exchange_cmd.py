@@ -385,6 +385,10 @@ def deliver_cmd(
         settings = settings.model_copy(update={"process_inbox": True, "deliver": True,
                                                **({"transport": transport} if transport else {})})  # fmt: skip
         service = ExchangeService(store, current(home), settings, transports=TRANSPORTS)
+        if not once:
+            from cix.cli.common import tune_gc_for_long_run
+
+            tune_gc_for_long_run()
         if once:
             handed, processed = service.run_round()
             rounds = 1

@@ -62,6 +62,9 @@ def run_server(settings: Settings, host: str, port: int, application: Any = None
         if settings.tls_ca:
             tls.update(ssl_ca_certs=str(settings.tls_ca), ssl_cert_reqs=ssl.CERT_REQUIRED)
     server = uvicorn.Server(uvicorn.Config(application, host=host, port=port, log_level="warning", **tls))
+    from cix.cli.common import tune_gc_for_long_run
+
+    tune_gc_for_long_run()
 
     def announce() -> None:
         while not server.started:

@@ -137,8 +137,8 @@ def _check(raw: bytes, node: Node, store: Store, settings: Settings, now: dt.dat
         return _Verdict(raw, env, False, [exc.to_reason()])
 
 
-def _sign_receipt(node: Node, v: _Verdict) -> bytes:
-    key = node.signing_key()
+def _sign_receipt(node: Node, v: _Verdict, key: Any = None) -> bytes:
+    key = key or node.signing_key()
     assert key.private is not None
     env = v.env
     r = make_receipt(
@@ -171,6 +171,7 @@ def receive(store: Store, node: Node, settings: Settings, raws: Sequence[bytes])
 
 def _commit(store: Store, node: Node, verdicts: list[_Verdict], now: dt.datetime) -> None:
     accepted = [v for v in verdicts if v.accepted and v.env is not None]
+    key = node.signing_key()  # one look-up for the whole batch of receipts
     with store.write() as conn:
         now = dt.datetime.now(dt.UTC)  # the time of this commit, not of the arrival
         ids = list({v.env.id for v in accepted if v.env is not None})
@@ -199,7 +200,7 @@ def _commit(store: Store, node: Node, verdicts: list[_Verdict], now: dt.datetime
                         }
                     ]
                 else:
-                    v.receipt = _sign_receipt(node, v)
+                    v.receipt = _sign_receipt(node, v, key)
                     prior[env.id] = (env.payload_digest, v.receipt.decode())
                     rows.append(
                         {
@@ -231,7 +232,7 @@ def _commit(store: Store, node: Node, verdicts: list[_Verdict], now: dt.datetime
                         }
                     )
                     continue
-            v.receipt = _sign_receipt(node, v)
+            v.receipt = _sign_receipt(node, v, key)
             rejected.append(
                 {
                     "message_id": env.id if env else None,

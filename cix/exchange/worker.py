@@ -96,7 +96,7 @@ class Deliverer:
                 conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(next_attempt_at=now + LEASE))
         return rows
 
-    def run_once(self, limit: int = 1000, batch: int = 200) -> int:
+    def run_once(self, limit: int = 1000, batch: int = 500) -> int:
         """One round: claim due messages and deliver them; returns how many were handed over."""
         rows = self.claim(limit)
         by_partner: dict[str, list[dict[str, Any]]] = {}

@@ -25,9 +25,9 @@ _LOCK_KEY = 0x0C1A0D17  # advisory lock id for the audit chain on PostgreSQL
 
 
 def _digest(
-    prev: str, seq: int, at: dt.datetime, event: str, actor: str | None, subject: str | None, details: str
+    prev: str, seq: int, at: dt.datetime | str, event: str, actor: str | None, subject: str | None, details: str
 ) -> str:
-    body = orjson.dumps([seq, _ts(at), event, actor, subject, details])
+    body = orjson.dumps([seq, at if isinstance(at, str) else _ts(at), event, actor, subject, details])
     return hashlib.sha256(prev.encode() + b"\n" + body).hexdigest()
 
 
@@ -48,11 +48,12 @@ def append(conn: Connection, entries: Iterable[Mapping[str, Any]]) -> int:
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)
     at = dt.datetime.now(dt.UTC)
     at = at.replace(microsecond=at.microsecond // 1000 * 1000)
+    stamp = _ts(at)  # every entry of one append shares its time
     rows = []
     for e in entries:
         seq += 1
         details = orjson.dumps(e.get("details") or {}, option=orjson.OPT_SORT_KEYS, default=str).decode()
-        h = _digest(prev, seq, at, e["event"], e.get("actor"), e.get("subject"), details)
+        h = _digest(prev, seq, stamp, e["event"], e.get("actor"), e.get("subject"), details)
         rows.append(
             {
                 "seq": seq,

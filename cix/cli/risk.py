@@ -64,6 +64,31 @@ def score_cmd(
         emit_json(result)
 
 
+@app.command("explain")
+def explain_cmd(
+    data: Path = typer.Argument(..., help="Declarations (CSV; labels, if any, are not read)."),
+    fmt: str = FormatOption,
+    model: Path = ModelOption,
+    ids: list[str] = typer.Option(None, "--id", help="Declaration ids to explain (default: every row)."),
+    top: int = typer.Option(5, "--top", min=1, max=50, help="Features per declaration."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Why the model scores declarations as it does: the features that pushed each score up."""
+    from cix.risk.targeting import service
+
+    try:
+        result = service.explain(data, model, fmt=fmt, ids=ids or None, top=top)
+    except CixError as exc:
+        fail(exc.message, exc.exit_code)
+    if as_json:
+        emit_json(result)
+        return
+    for r in result["rows"]:
+        typer.echo(f"{r['declaration_id']}  {r['channel']:<6} {r['score']:.4f}  ({r['expert']})")
+        for f in r["features"]:
+            typer.echo(f"    +{f['contribution']:.3f}  {f['feature']} = {f['value']}")
+
+
 @app.command("evaluate")
 def evaluate_cmd(
     data: Path = typer.Argument(..., help="Labelled declarations (CSV)."),

@@ -189,6 +189,43 @@ class TargetingModel:
             return np.zeros(0)
         return blend(self.predict(rows), self.duty_ref)
 
+    def explain(self, rows: pl.DataFrame, top: int = 5) -> list[dict[str, Any]]:
+        """Per row: the features that pushed its fraud probability up most (LightGBM contributions).
+
+        The expert that ranks the row explains it: the fraud model for a pattern seen before, the
+        generalising model for a new one. Contributions are in log-odds; ``value`` is the feature as
+        the model saw it (codes for categories).
+        """
+        if rows.height == 0:
+            return []
+        rows = derive(rows.drop([c for c in kcs.LABELS if c in rows.columns]))
+        feats = self.space.transform(rows)
+        new = (feats["h_pattern_n"] == 0).to_numpy()
+        out: list[dict[str, Any]] = [{} for _ in range(rows.height)]
+        for expert, mask in (("fraud", ~new), ("general", new)):
+            b = self.boosters.get(expert)
+            idx = np.flatnonzero(mask)
+            if not len(idx):
+                continue
+            if not isinstance(b, lgb.Booster):
+                for i in idx:
+                    out[i] = {"expert": expert, "features": []}
+                continue
+            names = _feature_names(self.space, expert)
+            x = as_matrix(feats.select(names))[idx]
+            contrib = np.asarray(b.predict(x, pred_contrib=True, num_threads=2))
+            for row, i in enumerate(idx):
+                c = contrib[row, :-1]
+                order = [j for j in np.argsort(-c)[:top] if c[j] > 0]
+                out[i] = {
+                    "expert": expert,
+                    "bias": float(contrib[row, -1]),
+                    "features": [
+                        {"feature": names[j], "value": _plain(x[row, j]), "contribution": float(c[j])} for j in order
+                    ],
+                }
+        return out
+
     def channels(self, scores: np.ndarray) -> list[str]:
         """green / blue / yellow / red by the thresholds stored at training time."""
         t = self.thresholds
@@ -269,6 +306,11 @@ def blend(
     mult = np.where(new, (1 + ld) ** alpha_new * (1 + duty_ref) ** (alpha - alpha_new), (1 + ld) ** alpha)
     s = prob * mult + beta * p["critical"]
     return np.nan_to_num(s, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _plain(v: Any) -> float | None:
+    f = float(v)
+    return None if np.isnan(f) else f
 
 
 def _feature_names(space: FeatureSpace, expert: str) -> list[str]:

@@ -144,6 +144,26 @@ def score(
     }
 
 
+def explain(
+    data: Path, model_dir: Path, *, fmt: str = "kcs", ids: list[str] | None = None, top: int = 5
+) -> dict[str, Any]:
+    """Score and explain the rows of ``data`` (all, or those with the given declaration ids)."""
+    check_format(fmt)
+    model = TargetingModel.load(Path(model_dir))
+    raw = kcs.read_kcs(Path(data), labels=False)
+    if ids:
+        raw = raw.filter(pl.col(kcs.ID).is_in(ids))
+    prepared = kcs.prepare(raw)
+    scores = model.score(prepared)
+    channels = model.channels(scores)
+    why = model.explain(prepared, top=top)
+    rows = [
+        {"declaration_id": i, "score": float(s), "channel": c, **w}
+        for i, s, c, w in zip(raw[kcs.ID].fill_null("").to_list(), scores.tolist(), channels, why, strict=True)
+    ]
+    return {"rows": rows, "model": str(model_dir)}
+
+
 def evaluate_file(data: Path, model_dir: Path, *, fmt: str = "kcs") -> dict[str, Any]:
     """Metrics of the model's ranking of the labelled ``data``, plus the unseen-pattern block."""
     check_format(fmt)

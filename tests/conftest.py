@@ -10,6 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: a loaded CI machine must not turn a slow example into a failure.
+settings.register_profile("cix", deadline=None, print_blob=True)
+settings.load_profile("cix")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

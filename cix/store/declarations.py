@@ -53,6 +53,15 @@ class Prepared:
     goods: list[dict[str, Any]]
     inspection: dict[str, Any] | None = None
     warnings: list[Problem] = field(default_factory=list)
+    # The same row and goods as SQLite driver tuples (ids excluded), made while checking — in parallel
+    # workers — rather than while holding the write lock.
+    driver_row: tuple[Any, ...] = ()
+    driver_goods: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def for_driver(self) -> Prepared:
+        self.driver_row = tuple(_sqlite_value(self.row[c]) for c in _DECL_COLS[1:])
+        self.driver_goods = [tuple(g[c] for c in _GOODS_COLS[1:]) for g in self.goods]
+        return self
 
     @property
     def natural_key(self) -> str:
@@ -98,7 +107,7 @@ def prepare(
         "warnings": _warnings_json(warnings),
     }
     goods = [{"seq": i + 1, **{f: getattr(g, f) for f in _ITEM_FIELDS}} for i, g in enumerate(decl.goods)]
-    return Prepared(row, goods, inspection, list(warnings))
+    return Prepared(row, goods, inspection, list(warnings)).for_driver()
 
 
 def _warnings_json(warnings: Sequence[Problem]) -> str | None:
@@ -162,15 +171,12 @@ def insert_many(conn: Connection, batch: Sequence[Prepared]) -> list[int]:
     if conn.dialect.name == "sqlite":
         cols = ",".join(_DECL_COLS)
         marks = ",".join("?" * len(_DECL_COLS))
-        rows = [
-            tuple(did if c == "id" else _sqlite_value(p.row[c]) for c in _DECL_COLS)
-            for did, p in zip(ids, batch, strict=True)
-        ]
+        rows = [(did, *(p.driver_row or p.for_driver().driver_row)) for did, p in zip(ids, batch, strict=True)]
         conn.exec_driver_sql(f"INSERT INTO declarations ({cols}) VALUES ({marks})", rows)
-        if goods:
+        grows = [(did, *g) for did, p in zip(ids, batch, strict=True) for g in p.driver_goods]
+        if grows:
             gcols = ",".join(_GOODS_COLS)
             gmarks = ",".join("?" * len(_GOODS_COLS))
-            grows = [(did, *(g[c] for c in _GOODS_COLS[1:])) for did, g in goods]
             conn.exec_driver_sql(f"INSERT INTO goods_items ({gcols}) VALUES ({gmarks})", grows)
     else:
         conn.execute(declarations.insert(), [{"id": did, **p.row} for did, p in zip(ids, batch, strict=True)])

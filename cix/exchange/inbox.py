@@ -36,7 +36,6 @@ from cix.store import audit
 from cix.store.db import Store, StoreIntegrityError
 from cix.store.schema import exchange_rejections, inbox
 
-RETRYABLE = frozenset({"rate.limited"})
 UNREADABLE_ID = "00000000-0000-7000-8000-000000000000"  # what a receipt names when the envelope was unreadable
 
 

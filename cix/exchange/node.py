@@ -9,7 +9,6 @@ The partner card (:func:`card`) is the public part one administration hands to a
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import os
 import re
@@ -20,15 +19,8 @@ from typing import Any
 import orjson
 
 from cix.errors import UsageError
+from cix.exchange.suites import b64u, b64u_decode
 from cix.reference.countries import is_country
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _now() -> dt.datetime:
@@ -61,7 +53,7 @@ class Key:
             "kid": self.kid,
             "suite": self.suite,
             "use": self.use,
-            "public": b64(self.public),
+            "public": b64u(self.public),
             "valid_from": _iso(self.valid_from),
             "valid_to": _iso(self.valid_to),
         }
@@ -73,7 +65,7 @@ class Key:
             str(d["kid"]),
             str(d["suite"]),
             str(d.get("use", "sig")),
-            unb64(str(d["public"])),
+            b64u_decode(str(d["public"])),
             vf,
             _parse(d.get("valid_to")),
         )
@@ -131,7 +123,7 @@ def _write_private(home: Path, kid: str, private: bytes) -> None:
     p = d / f"{kid}.key"
     fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
-        f.write(b64(private).encode())
+        f.write(b64u(private).encode())
 
 
 def _new_key(home: Path, suite: str, at: dt.datetime) -> Key:
@@ -195,7 +187,7 @@ def load(home: Path) -> Node:
         k = Key.from_public_dict(kd)
         p = home / "keys" / f"{k.kid}.key"
         if p.exists():
-            k.private = unb64(p.read_text().strip())
+            k.private = b64u_decode(p.read_text().strip())
         keys.append(k)
     return Node(doc["country"], doc["authority"], doc["name"], keys, home, list(doc.get("endpoints") or []))
 

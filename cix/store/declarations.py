@@ -129,11 +129,6 @@ def existing(conn: Connection, keys: Iterable[str]) -> dict[str, tuple[int, str]
     return out
 
 
-def existing_hashes(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
-    """Content hash of the current version of each stored key among ``keys``."""
-    return {k: h for k, (_id, h) in existing(conn, keys).items()}
-
-
 _DECL_COLS = [c.name for c in declarations.columns]
 _GOODS_COLS = ["declaration_id", "seq", *_ITEM_FIELDS]
 

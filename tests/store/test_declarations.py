@@ -41,8 +41,8 @@ def test_insert_and_read_back(store: Any) -> None:
         assert d["declared_on"] == dt.date(2024, 3, 1)
         assert conn.execute(select(func.count()).select_from(goods_items)).scalar_one() == 5
         assert conn.execute(select(inspections.c.result)).scalars().all() == ["fraud"]
-        hashes = ds.existing_hashes(conn, ["lrn:RU7701234567:L1", "lrn:nobody:x"])
-        assert hashes == {"lrn:RU7701234567:L1": batch[1].content_hash}
+        found = ds.existing(conn, ["lrn:RU7701234567:L1", "lrn:nobody:x"])
+        assert found == {"lrn:RU7701234567:L1": (ids[1], batch[1].content_hash)}
 
 
 def test_natural_key_is_unique(store: Any) -> None:

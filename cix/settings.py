@@ -103,6 +103,38 @@ class Settings(BaseSettings):
         description="Reject a received message with a field outside its agreement's scope (false: drop the field).",
     )
 
+    match_window_days: int = Field(
+        default=30, ge=1, description="Days apart an export record and an import declaration may be and still match."
+    )
+    match_unmatched_after_hours: int = Field(
+        default=72, ge=1, description="Hours after which a record with no counterpart is reported unmatched."
+    )
+    valuation_threshold: float = Field(
+        default=3.5, gt=0, description="Robust score of a unit value below its reference that raises a flag."
+    )
+    valuation_half_life_days: int = Field(
+        default=180, ge=1, description="Age at which a price observation weighs half as much as a new one."
+    )
+    valuation_min_count: int = Field(
+        default=5, ge=1, description="Observations a price reference group needs before it is used."
+    )
+    valuation_period_months: int = Field(
+        default=12, ge=1, description="Months of history a price reference is built from."
+    )
+    red_share: float = Field(
+        default=0.05, ge=0, le=1, description="Most declarations per office and day sent to physical inspection."
+    )
+    yellow_share: float = Field(
+        default=0.10, ge=0, le=1, description="Most declarations per office and day sent to a documentary check."
+    )
+    random_share: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="Declarations selected at random for inspection, to keep the model honest.",
+    )
+    session_hours: int = Field(default=12, ge=1, description="Hours a console sign-in lasts.")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.mode == "production" and self.secret_key == DEFAULT_SECRET:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -18,6 +19,10 @@ from cix.store.db import open_store
 log = logging.getLogger("cix.api")
 
 
+# Routers under cix.api.routers included when present; ``setup(app)`` is called if a module has one.
+OPTIONAL_ROUTERS = ("matching", "valuation", "risk", "inspections", "auth", "console")
+
+
 def _error(status: int, code: str, message: str, details: object = None) -> JSONResponse:
     body: dict[str, object] = {"code": code, "message": message}
     if details is not None:
@@ -30,7 +35,9 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     import threading
     from contextlib import asynccontextmanager
 
-    import cix.pipeline.partner_data  # noqa: F401  (registers the handlers of partner data)
+    from cix.exchange import handlers as _handlers
+
+    _handlers.load()  # registers the handlers of partner data, price records, shared profiles
     from cix.api.routers import cooperation, declarations, exchange, quarantine, reference, system
     from cix.exchange import node as node_mod
 
@@ -57,6 +64,7 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = open_store(settings.store_url)
+    app.state.store.settings = settings
     app.state.node = node_mod.ensure(settings.home, settings.country, settings.authority)
     app.state.wake = threading.Event()
 
@@ -97,4 +105,14 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     app.include_router(reference.router)
     app.include_router(exchange.router)
     app.include_router(cooperation.router)
+    for name in OPTIONAL_ROUTERS:  # capabilities that add their own routes when built
+        try:
+            mod = importlib.import_module(f"cix.api.routers.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"cix.api.routers.{name}":
+                raise
+            continue
+        app.include_router(mod.router)
+        if hasattr(mod, "setup"):
+            mod.setup(app)
     return app

@@ -9,19 +9,42 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from cix.errors import AuthError
+from cix.errors import AuthError, Forbidden
 from cix.settings import Settings
 from cix.store.db import Store
+
+# What a principal may do; each route names the permission it needs (see ``requires``). Roles
+# (officer, risk analyst, cooperation officer, administrator, partner) are sets of these.
+PERMISSIONS = frozenset(
+    {
+        "declarations.read",  # see declarations, decisions, matches, valuations, price references
+        "declarations.write",  # lodge, amend, cancel declarations; retry quarantine
+        "decisions.override",  # override a channel with a written reason
+        "inspections.record",  # record inspection results
+        "risk.manage",  # profiles, models (train, promote, roll back)
+        "prices.manage",  # build price references, set manual minimum/maximum values
+        "matching.run",  # run bulk matching
+        "partners.manage",  # partners, agreements, keys, cooperation framework changes
+        "exchange.manage",  # outbox, dead letters, retry, send
+        "exchange.partner",  # a partner's credentials: the exchange endpoints only
+        "users.manage",  # users and tokens
+        "audit.read",  # the audit log
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
     name: str
     kind: str  # "token" | "local"
+    permissions: frozenset[str] = PERMISSIONS - {"exchange.partner"}
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
 
 
 def get_settings(request: Request) -> Settings:
@@ -53,3 +76,18 @@ def principal(request: Request, settings: SettingsDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]
+
+
+def requires(*needed: str) -> Any:
+    """A dependency giving the principal, refused (403) unless it holds every permission in ``needed``."""
+    unknown = set(needed) - PERMISSIONS
+    if unknown:
+        raise ValueError(f"unknown permissions {sorted(unknown)}")
+
+    def check(who: PrincipalDep) -> Principal:
+        missing = [p for p in needed if not who.can(p)]
+        if missing:
+            raise Forbidden(f"{who.name} may not do this: it needs the permission {', '.join(missing)}")
+        return who
+
+    return Depends(check)

@@ -73,3 +73,21 @@ def targeting(
     except CixError as exc:
         fail_from(exc)
     _print(result, json)
+
+
+# Benchmarks of later capabilities live in their own modules (cix.cli.bench_<name>), each with a
+# ``register(app)`` that adds its commands; a module not built yet is skipped.
+def _register_optional() -> None:
+    import importlib
+
+    for name in ("match", "valuation", "pipeline", "api"):
+        try:
+            mod = importlib.import_module(f"cix.cli.bench_{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"cix.cli.bench_{name}":
+                raise
+            continue
+        mod.register(app)
+
+
+_register_optional()

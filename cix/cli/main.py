@@ -35,6 +35,11 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("partners", "partners"),
     ("exchange_cmd", "exchange"),
     ("audit_cmd", "audit"),
+    ("match", "match"),
+    ("prices", "prices"),
+    ("inspections", "inspections"),
+    ("users", "users"),
+    ("tokens", "tokens"),
 ]
 
 for _module, _name in _GROUPS:

@@ -10,4 +10,6 @@ from cix.store.db import Store, open_store
 
 def node(home: Path | None) -> tuple[Settings, Store]:
     settings = load_settings(home)
-    return settings, open_store(settings.store_url)
+    store = open_store(settings.store_url)
+    store.settings = settings
+    return settings, store

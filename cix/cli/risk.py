@@ -119,3 +119,21 @@ def evaluate_cmd(
     typer.echo(
         _("unseen patterns: {n} rows, AUC {auc}").format(n=u["n"], auc="-" if u["auc"] is None else f"{u['auc']:.4f}")
     )
+
+
+# Sub-groups of later parts of the risk engine live in their own modules (cix.cli.risk_<name>, each with
+# a typer ``app``); a module not built yet is skipped.
+def _register_optional() -> None:
+    import importlib
+
+    for name in ("profiles", "models", "decisions"):
+        try:
+            mod = importlib.import_module(f"cix.cli.risk_{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"cix.cli.risk_{name}":
+                raise
+            continue
+        app.add_typer(mod.app, name=name)
+
+
+_register_optional()

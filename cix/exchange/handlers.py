@@ -16,6 +16,26 @@ Items = Sequence[tuple[str, str, dict[str, Any]]]
 Handler = Callable[[Any, Items], None]
 
 _HANDLERS: dict[str, Handler] = {}
+_LOADED = False
+
+# Modules that register handlers when imported; a capability not built yet is skipped.
+BUILTIN = ("cix.pipeline.partner_data", "cix.valuation.exchange", "cix.risk.profiles.exchange")
+
+
+def load() -> None:
+    """Import the built-in handler modules once (each registers its message types)."""
+    global _LOADED
+    if _LOADED:
+        return
+    import importlib
+
+    for mod in BUILTIN:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not mod.startswith(exc.name):
+                raise
+    _LOADED = True
 
 
 def register(message_type: str, handler: Handler) -> None:
@@ -24,6 +44,7 @@ def register(message_type: str, handler: Handler) -> None:
 
 def handle(store: Any, messages: Sequence[tuple[str, str, str, dict[str, Any]]]) -> None:
     """Run the handler of each type over its messages (id, sender, type, payload)."""
+    load()
     by_type: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for mid, sender, mtype, payload in messages:
         by_type.setdefault(mtype, []).append((mid, sender, payload))

@@ -25,6 +25,7 @@ from cix.ingest.records import Incoming, dedupe
 from cix.model import rules
 from cix.model.declaration import natural_key_of
 from cix.model.problems import Problem
+from cix.pipeline import steps
 from cix.store import declarations as decl_store
 from cix.store import quarantine as q_store
 from cix.store.db import Store, StoreIntegrityError
@@ -181,6 +182,8 @@ def write_checked(
         try:
             with store.write() as conn:
                 new, ids, dups, conflicts = _store_batch(conn, good, bad, source, resolve_quarantine)
+                if new and store.run_path:
+                    steps.run(conn, [steps.Stored(i, p) for (_, p), i in zip(new, ids, strict=True)], store.settings)
             break
         except StoreIntegrityError:
             # Another process stored one of these keys between our look-up and our insert (PostgreSQL

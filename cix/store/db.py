@@ -86,6 +86,10 @@ class Store:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_lock = threading.RLock()
+        # The node's settings, for the steps of the declaration path (None: read from the environment),
+        # and whether storing a declaration runs those steps (matching, valuation, risk, channel).
+        self.settings: Any = None
+        self.run_path = True
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -57,6 +57,8 @@ class Prepared:
     # workers — rather than while holding the write lock.
     driver_row: tuple[Any, ...] = ()
     driver_goods: list[tuple[Any, ...]] = field(default_factory=list)
+    # The validated declaration itself, for the steps of the declaration path (not stored from here).
+    decl: Declaration | None = None
 
     def for_driver(self) -> Prepared:
         self.driver_row = tuple(_sqlite_value(self.row[c]) for c in _DECL_COLS[1:])
@@ -107,7 +109,7 @@ def prepare(
         "warnings": _warnings_json(warnings),
     }
     goods = [{"seq": i + 1, **{f: getattr(g, f) for f in _ITEM_FIELDS}} for i, g in enumerate(decl.goods)]
-    return Prepared(row, goods, inspection, list(warnings)).for_driver()
+    return Prepared(row, goods, inspection, list(warnings), decl=decl).for_driver()
 
 
 def _warnings_json(warnings: Sequence[Problem]) -> str | None:

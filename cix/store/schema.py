@@ -228,3 +228,12 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# Each later capability keeps its tables in its own module on the same metadata.
+from cix.store import (  # noqa: E402, F401
+    tables_auth,
+    tables_matching,
+    tables_profiles,
+    tables_risk,
+    tables_valuation,
+)

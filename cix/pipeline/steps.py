@@ -1,0 +1,106 @@
+"""The declaration path after storage: matching, valuation, risk and selectivity as ordered steps.
+
+Each capability registers a step with an order (matching 10, valuation 20, risk and selectivity 30).
+``lodge`` runs the steps, in order, inside the same transaction that stores a batch, so a stored
+declaration never lacks its match, valuation and channel, and a step that fails stores nothing of the
+batch (the records stay in the caller's hands and are not lost).
+
+A step gets the write connection, the declarations stored by this batch (id plus the prepared row,
+goods rows and validated :class:`~cix.model.declaration.Declaration`) and a :class:`PathContext`
+whose ``results`` carry what earlier steps found, by step name and declaration id, so that risk
+reads the matching discrepancies and the valuation scores without reading them back from the store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cix.settings import Settings
+from cix.store.declarations import Prepared
+
+
+@dataclass(slots=True)
+class Stored:
+    """A declaration this batch stored: its id in the store and what was stored."""
+
+    id: int
+    prepared: Prepared
+
+    @property
+    def row(self) -> dict[str, Any]:
+        return self.prepared.row
+
+    @property
+    def goods(self) -> list[dict[str, Any]]:
+        return self.prepared.goods
+
+    @property
+    def decl(self) -> Any:
+        return self.prepared.decl
+
+
+@dataclass
+class PathContext:
+    """What the steps of one batch share: the node's settings and each step's results."""
+
+    settings: Settings
+    results: dict[str, dict[int, Any]] = field(default_factory=dict)
+
+    def put(self, step: str, declaration_id: int, result: Any) -> None:
+        self.results.setdefault(step, {})[declaration_id] = result
+
+    def get(self, step: str, declaration_id: int) -> Any:
+        return self.results.get(step, {}).get(declaration_id)
+
+
+StepFn = Callable[[Any, list[Stored], PathContext], None]
+
+_STEPS: list[tuple[int, str, StepFn]] = []
+_LOADED = False
+_LOCK = threading.Lock()
+
+# Modules that register a step when imported; a capability not built yet is skipped.
+BUILTIN = ("cix.matching.step", "cix.valuation.step", "cix.risk.step")
+
+
+def register(name: str, order: int, fn: StepFn) -> None:
+    """Add (or replace) the step ``name``; steps run by ascending ``order``."""
+    _STEPS[:] = [s for s in _STEPS if s[1] != name]
+    _STEPS.append((order, name, fn))
+    _STEPS.sort(key=lambda s: (s[0], s[1]))
+
+
+def load() -> None:
+    """Import the built-in steps once (each registers itself)."""
+    global _LOADED
+    if _LOADED:
+        return
+    with _LOCK:
+        if _LOADED:
+            return
+        for mod in BUILTIN:
+            try:
+                importlib.import_module(mod)
+            except ModuleNotFoundError as exc:
+                if exc.name is None or not mod.startswith(exc.name):
+                    raise
+        _LOADED = True
+
+
+def names() -> list[str]:
+    load()
+    return [name for _o, name, _f in _STEPS]
+
+
+def run(conn: Any, stored: list[Stored], settings: Settings | None = None) -> PathContext:
+    """Run every step over the declarations a batch stored, inside the batch's transaction."""
+    load()
+    ctx = PathContext(settings or Settings())
+    if stored:
+        for _order, _name, fn in list(_STEPS):
+            fn(conn, stored, ctx)
+    return ctx

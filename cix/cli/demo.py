@@ -1,4 +1,4 @@
-"""``cix demo``: the main job of a fresh clone — a node with generated trade, served on loopback."""
+"""``cix demo``: the main job of a fresh clone — three customs nodes exchanging live on loopback."""
 
 from __future__ import annotations
 
@@ -8,35 +8,45 @@ import typer
 
 from cix.cli.common import fail_from
 from cix.errors import CixError
-from cix.i18n import _
 
 app = typer.Typer()
 
 
 @app.command("demo")
 def demo(
-    port: int = typer.Option(8000, help="Port of the node's API (0 picks a free one)."),
-    home: Path | None = typer.Option(None, "--home", help="Demo data directory (default: $CIX_HOME/demo)."),
+    home: Path | None = typer.Option(
+        None, "--home", help="Demo directory (default: $CIX_HOME/demo3); emptied at each start."
+    ),
+    seed: int = typer.Option(1, help="Generator seed of the demo trade."),
+    history_days: int = typer.Option(14, min=1, help="Days of past trade loaded into the importing node."),
+    per_day: int = typer.Option(40, min=1, help="Consignments a day."),
+    pace: float = typer.Option(1.0, min=0.0, help="Seconds between two of today's consignments."),
 ) -> None:
-    """Generate demo trade, load it into a node on SQLite and serve its API until Ctrl-C."""
-    from cix.cli.common import err_console
-    from cix.pipeline.demo import load_demo
-    from cix.settings import default_home, load_settings
+    """Start Russia, Finland and China as three nodes with live traffic; print their addresses; Ctrl-C stops.
 
-    settings = load_settings(home or default_home() / "demo")
-    console = err_console()
+    Russia imports; Finland sends export declaration data under green-corridor, China preliminary
+    information and price records under apec-preliminary. Each node has its own store, keys and console.
+    """
+    import signal
+    import threading
+
+    from cix.demo.run import run
+    from cix.settings import default_home
+
+    root = home or default_home() / "demo3"
+    stop = threading.Event()
+
+    def _stop(_sig: int, _frame: object) -> None:
+        stop.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        with console.status(_("generating and loading demo trade...")):
-            summary = load_demo(settings)
+        run(root, seed=seed, history_days=history_days, per_day=per_day, pace_s=pace, stop=stop)
     except CixError as exc:
         fail_from(exc)
-    for name in ("imports", "exports", "preliminary"):
-        s = summary[name]
-        console.print(
-            _("{name}: {read} read, {stored} stored, {dup} already there, {q} quarantined").format(
-                name=name, read=s["read"], stored=s["stored"], dup=s["duplicates"], q=s["quarantined"]
-            )
-        )
-    from cix.cli.serve import run_server
-
-    run_server(settings, "127.0.0.1", port)
+    except KeyboardInterrupt:
+        stop.set()
+        typer.echo("cix demo: stopped", err=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

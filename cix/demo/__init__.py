@@ -1,0 +1,1 @@
+"""The three-node demo (``cix demo``) and the loopback network of nodes it runs on."""

@@ -136,9 +136,7 @@ class Network:
                 assert n.proc is not None and n.log is not None
                 if n.proc.poll() is not None:
                     self.stop()
-                    raise CixError(
-                        _("node {id} exited at start: {log}").format(id=n.id, log=n.log.read_text()[-1500:])
-                    )
+                    raise CixError(_("node {id} exited at start: {log}").format(id=n.id, log=n.log.read_text()[-1500:]))
             if time.monotonic() > deadline:
                 self.stop()
                 raise CixError(_("nodes {ids} did not answer within {s} s").format(

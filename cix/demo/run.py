@@ -134,7 +134,9 @@ def load_history(net: Network, ds: Dataset, today: dt.date, log: Log = _print) -
         return [from_json_bytes(orjson.dumps(r), "json", f"{name}:{i + 1}") for i, r in enumerate(rows)]
 
     out: dict[str, Any] = {}
-    out["exports"] = lodge(store, incoming(past_exports, "history-exports"), source=_partner_source(net, EXPORTER)).stored
+    out["exports"] = lodge(
+        store, incoming(past_exports, "history-exports"), source=_partner_source(net, EXPORTER)
+    ).stored
     out["preliminary"] = lodge(
         store, incoming(past_prelim, "history-preliminary"), source=_partner_source(net, PRELIMINARY)
     ).stored

@@ -43,8 +43,8 @@ DEMO_PASSWORD = "demo-2026"
 # user name → role, created on every node
 DEMO_USERS = {
     "officer": "officer",
-    "analyst": "analyst",
-    "cooperation": "cooperation",
+    "analyst": "risk_analyst",
+    "cooperation": "cooperation_officer",
     "admin": "administrator",
 }
 
@@ -208,7 +208,8 @@ def _build_prices(node: Node) -> Any:
         from cix.valuation import references
     except ImportError:
         return None
-    return references.build_from_settings(node.store(), node.home)  # type: ignore[attr-defined]
+    build = getattr(references, "build_from_settings", None)
+    return build(node.store(), node.home) if build else None
 
 
 def _train_model(node: Node) -> Any:
@@ -216,7 +217,8 @@ def _train_model(node: Node) -> Any:
         from cix.risk import registry
     except ImportError:
         return None
-    return registry.train_and_promote(node.store())  # type: ignore[attr-defined]
+    train = getattr(registry, "train_and_promote", None)
+    return train(node.store()) if train else None
 
 
 @dataclass

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,14 +30,9 @@ import httpx
 import orjson
 from sqlalchemy import select
 
+from cix.demo.network import free_port
 from cix.store.db import open_store
 from cix.store.schema import inbox, outbox
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _payloads(n: int, seed: int) -> list[dict[str, Any]]:
@@ -65,7 +59,7 @@ def _setup(work: Path, transport: str) -> tuple[dict[str, Any], dict[str, Any]]:
     nodes: dict[str, dict[str, Any]] = {}
     for role, country in (("sender", "CN"), ("receiver", "RU")):
         home = work / role
-        port = _port()
+        port = free_port()
         n = node_mod.init(home, country, f"B{tag}")
         eps = [{"transport": "http", "url": f"http://127.0.0.1:{port}/api/v1/exchange/inbox"}]
         if transport == "nats":

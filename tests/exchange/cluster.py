@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,18 +16,13 @@ import httpx
 from sqlalchemy import func, select
 
 from cix.agreements import Agreement, instantiate
+from cix.demo.network import free_port
 from cix.exchange import agreement_store, partners
 from cix.exchange import node as node_mod
 from cix.store.db import open_store
 from cix.store.schema import inbox, outbox
 
 NATS_URL = "nats://127.0.0.1:4222"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -1,0 +1,253 @@
+"""Reading the two sides of matching from the store into Polars frames, and keeping the key index.
+
+A *record* frame has one row per import declaration or partner record: id, side (``import`` or
+``partner``), kind, keys (UCR, transport documents, containers, trader ids), date, arrival time,
+country of dispatch, HS edition, incoterm, freight and insurance, total gross mass and HS headings.
+A *goods* frame has the goods items of those records. Keys are read from the stored JSON by the
+database itself (SQLite's json functions, PostgreSQL's jsonb), so a bulk read crosses into Python
+as plain columns. Partner records are export declarations of another administration (received
+from a partner, ``source`` ``partner:<id>``, or lodged at a foreign office) and preliminary
+information.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, delete
+
+from cix.store.tables_matching import match_keys
+
+SEP = "\x1f"
+KINDS = ("import", "export", "preliminary")
+
+_SQLITE = """
+SELECT d.id, d.kind, d.source, d.office, d.ucr, d.importer_id, d.exporter_id, d.declared_on, d.lodged_at,
+  json_extract(d.data, '$.consignment.country_of_dispatch', '$.consignment.transport_documents',
+    '$.consignment.containers', '$.hs_edition', '$.goods[0].incoterm', '$.consignment.freight',
+    '$.consignment.insurance', '$.consignment.freight_currency') AS j
+FROM declarations d
+WHERE d.kind IN ('import', 'export', 'preliminary') AND d.status != 'cancelled'
+"""
+# One JSON parse per row: the paths come back as one array, split apart by Polars.
+_SQLITE_SCHEMA: dict[str, Any] = {
+    "id": pl.Int64,
+    "kind": pl.Utf8,
+    "source": pl.Utf8,
+    "office": pl.Utf8,
+    "ucr": pl.Utf8,
+    "importer_id": pl.Utf8,
+    "exporter_id": pl.Utf8,
+    "declared_on": pl.Utf8,
+    "lodged_at": pl.Utf8,
+    "j": pl.Utf8,
+}
+
+
+def _numbers(path: str) -> pl.Expr:
+    return (
+        pl.col("j")
+        .str.json_path_match(path)
+        .str.extract_all(r'"number":"[^"]*"')
+        .list.eval(pl.element().str.slice(10).str.strip_suffix('"'))
+        .list.join(SEP)
+    )
+
+
+def _split_json(frame: pl.DataFrame) -> pl.DataFrame:
+    j = pl.col("j").str.json_path_match
+    return (
+        frame.with_columns(
+            country=j("$[0]"),
+            docs=_numbers("$[1]"),
+            containers=_numbers("$[2]"),
+            hs_edition=j("$[3]"),
+            incoterm=j("$[4]"),
+            freight=j("$[5]").cast(pl.Float64),
+            insurance=j("$[6]").cast(pl.Float64),
+            freight_currency=j("$[7]"),
+        )
+        .drop("j")
+        .with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in ("docs", "containers"))
+    )
+
+
+_PG = """
+SELECT d.id, d.kind, d.source, d.office, d.ucr, d.importer_id, d.exporter_id, d.declared_on, d.lodged_at,
+  j.doc #>> '{consignment,country_of_dispatch}' AS country,
+  (SELECT string_agg(e ->> 'number', E'\\x1f') FROM jsonb_array_elements(
+     COALESCE(j.doc #> '{consignment,transport_documents}', '[]'::jsonb)) e) AS docs,
+  (SELECT string_agg(e ->> 'number', E'\\x1f') FROM jsonb_array_elements(
+     COALESCE(j.doc #> '{consignment,containers}', '[]'::jsonb)) e) AS containers,
+  j.doc ->> 'hs_edition' AS hs_edition,
+  j.doc #>> '{goods,0,incoterm}' AS incoterm,
+  (j.doc #>> '{consignment,freight}')::float AS freight,
+  (j.doc #>> '{consignment,insurance}')::float AS insurance,
+  j.doc #>> '{consignment,freight_currency}' AS freight_currency
+FROM declarations d CROSS JOIN LATERAL (SELECT d.data::jsonb AS doc) j
+WHERE d.kind IN ('import', 'export', 'preliminary') AND d.status != 'cancelled'
+"""
+
+_GOODS = """
+SELECT g.declaration_id, g.seq, g.hs_code, g.origin, g.quantity, g.unit, g.net_mass, g.gross_mass,
+  g.invoice_amount, g.currency, g.customs_value, g.tax_rate
+FROM goods_items g JOIN declarations d ON d.id = g.declaration_id
+WHERE d.kind IN ('import', 'export', 'preliminary') AND d.status != 'cancelled'
+"""
+
+RECORD_COLUMNS = [
+    "id",
+    "kind",
+    "source",
+    "office",
+    "ucr",
+    "importer_id",
+    "exporter_id",
+    "declared_on",
+    "lodged_at",
+    "country",
+    "docs",
+    "containers",
+    "hs_edition",
+    "incoterm",
+    "freight",
+    "insurance",
+    "freight_currency",
+]
+RECORD_SCHEMA: dict[str, Any] = {
+    "id": pl.Int64,
+    "kind": pl.Utf8,
+    "source": pl.Utf8,
+    "office": pl.Utf8,
+    "ucr": pl.Utf8,
+    "importer_id": pl.Utf8,
+    "exporter_id": pl.Utf8,
+    "declared_on": pl.Utf8,
+    "lodged_at": pl.Utf8,
+    "country": pl.Utf8,
+    "docs": pl.Utf8,
+    "containers": pl.Utf8,
+    "hs_edition": pl.Utf8,
+    "incoterm": pl.Utf8,
+    "freight": pl.Float64,
+    "insurance": pl.Float64,
+    "freight_currency": pl.Utf8,
+}
+GOODS_SCHEMA: dict[str, Any] = {
+    "declaration_id": pl.Int64,
+    "seq": pl.Int64,
+    "hs_code": pl.Utf8,
+    "origin": pl.Utf8,
+    "quantity": pl.Float64,
+    "unit": pl.Utf8,
+    "net_mass": pl.Float64,
+    "gross_mass": pl.Float64,
+    "invoice_amount": pl.Float64,
+    "currency": pl.Utf8,
+    "customs_value": pl.Float64,
+    "tax_rate": pl.Float64,
+}
+
+
+def _in_ids(sql: str, column: str, ids: Sequence[int]) -> str:
+    return sql + f" AND {column} IN ({','.join(str(int(i)) for i in ids)})"
+
+
+def _frame(rows: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    data = {}
+    for (name, dtype), values in zip(schema.items(), cols, strict=True):
+        if dtype == pl.Utf8:
+            values = [None if v is None else str(v) for v in values]
+        data[name] = pl.Series(name, values, dtype=dtype, strict=False)
+    return pl.DataFrame(data)
+
+
+def read(conn: Connection, ids: Sequence[int] | None = None, *, country: str = "") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Records and goods of the declarations ``ids`` (every import and partner record when None)."""
+    sql = _SQLITE if conn.dialect.name == "sqlite" else _PG
+    gsql = _GOODS
+    if ids is not None:
+        if not ids:
+            return prepare(_frame([], RECORD_SCHEMA), country), _frame([], GOODS_SCHEMA)
+        sql, gsql = _in_ids(sql, "d.id", ids), _in_ids(gsql, "g.declaration_id", ids)
+    rows = conn.exec_driver_sql(sql).fetchall()
+    goods = conn.exec_driver_sql(gsql).fetchall()
+    if conn.dialect.name == "sqlite":
+        frame = _split_json(_frame(rows, _SQLITE_SCHEMA)).select(RECORD_COLUMNS)
+    else:
+        frame = _frame(rows, RECORD_SCHEMA)
+    return prepare(frame, country), _frame(goods, GOODS_SCHEMA)
+
+
+def _norm(col: pl.Expr) -> pl.Expr:
+    return col.str.to_uppercase().str.replace_all(r"[\s\-./]", "")
+
+
+def prepare(raw: pl.DataFrame, country: str) -> pl.DataFrame:
+    """Typed, normalised records: the side of each, key lists, dates, and partner-record test."""
+    foreign_office = pl.col("office").is_not_null() & (pl.col("office").str.slice(0, 2) != country)
+    partner = (pl.col("kind") == "preliminary") | (
+        (pl.col("kind") == "export") & (pl.col("source").fill_null("").str.starts_with("partner:") | foreign_office)
+    )
+    return raw.with_columns(
+        side=pl.when(pl.col("kind") == "import").then(pl.lit("import")).when(partner).then(pl.lit("partner")),
+        ucr=_norm(pl.col("ucr")),
+        docs=pl.col("docs").str.split(SEP).list.eval(_norm(pl.element())).list.drop_nulls(),
+        containers=pl.col("containers").str.split(SEP).list.eval(_norm(pl.element())).list.drop_nulls(),
+        declared_on=pl.col("declared_on").str.slice(0, 10).str.to_date("%Y-%m-%d"),
+        lodged_at=pl.col("lodged_at")
+        .str.slice(0, 19)
+        .str.replace("T", " ")
+        .str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC"),
+    ).filter(pl.col("side").is_not_null())
+
+
+def key_rows(records: pl.DataFrame) -> list[tuple[str, int, str]]:
+    """The index keys of ``records``: ``u:`` UCR, ``d:`` transport document, ``c:`` container, ``t:`` traders."""
+    base = records.select("id", "side", "ucr", "docs", "containers", "importer_id", "exporter_id")
+    parts = [
+        base.filter(pl.col("ucr").is_not_null()).select(key="u:" + pl.col("ucr"), declaration_id="id", side="side"),
+        base.explode("docs")
+        .filter(pl.col("docs").is_not_null())
+        .select(key="d:" + pl.col("docs"), declaration_id="id", side="side"),
+        base.explode("containers")
+        .filter(pl.col("containers").is_not_null())
+        .select(key="c:" + pl.col("containers"), declaration_id="id", side="side"),
+        base.filter(pl.col("importer_id").is_not_null() & pl.col("exporter_id").is_not_null()).select(
+            key="t:" + pl.col("importer_id") + "/" + pl.col("exporter_id"), declaration_id="id", side="side"
+        ),
+    ]
+    keys = pl.concat(parts).with_columns(pl.col("key").str.slice(0, 120)).unique(["key", "declaration_id"])
+    return list(keys.iter_rows())
+
+
+def index(conn: Connection, records: pl.DataFrame) -> int:
+    """Replace the key index rows of ``records``; returns the number of keys written."""
+    rows = key_rows(records)
+    ids = records["id"].to_list()
+    for i in range(0, len(ids), 900):
+        conn.execute(delete(match_keys).where(match_keys.c.declaration_id.in_(ids[i : i + 900])))
+    if rows:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("INSERT INTO match_keys (key, declaration_id, side) VALUES (?, ?, ?)", rows)
+        else:
+            conn.execute(match_keys.insert(), [{"key": k, "declaration_id": d, "side": s} for k, d, s in rows])
+    return len(rows)
+
+
+def lookup(conn: Connection, keys: Sequence[str], side: str) -> set[int]:
+    """Ids of the ``side`` records indexed under any of ``keys``."""
+    found: set[int] = set()
+    keys = list(dict.fromkeys(keys))
+    for i in range(0, len(keys), 900):
+        chunk = keys[i : i + 900]
+        q = (
+            match_keys.select()
+            .with_only_columns(match_keys.c.declaration_id)
+            .where(match_keys.c.key.in_(chunk), match_keys.c.side == side)
+        )
+        found.update(conn.execute(q).scalars())
+    return found

@@ -76,3 +76,18 @@ def currency_name(code: str, lang: str | None = None) -> str:
     currency = _pycountry().currencies.get(alpha_3=code)
     assert currency is not None
     return _catalog("iso4217", lang or current_language()).gettext(currency.name)
+
+
+@cache
+def national_currency(country: str, default: str = "USD") -> str:
+    """The legal tender of ``country`` today (CLDR territory currencies via Babel); ``default`` if unknown.
+
+    >>> national_currency("RU"), national_currency("FI"), national_currency("ZZ")
+    ('RUB', 'EUR', 'USD')
+    """
+    import datetime as dt
+
+    from babel.numbers import get_territory_currencies
+
+    found = get_territory_currencies(country.upper(), start_date=dt.date.today(), tender=True)
+    return found[0] if found else default

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from cix.api.deps import PrincipalDep, SettingsDep, StoreDep
+from cix.api.deps import Principal, SettingsDep, StoreDep, requires
 from cix.cooperation import load_framework
 from cix.exchange import agreement_store, partners
 
 router = APIRouter(prefix="/api/v1", tags=["cooperation"])
+
+# the framework is public knowledge for every user; partners, agreements and keys are the cooperation side's
+Reader = Annotated[Principal, requires("declarations.read")]
+Manager = Annotated[Principal, requires("partners.manage")]
 
 
 def _dump(items: list[Any]) -> list[dict[str, Any]]:
@@ -19,28 +23,28 @@ def _dump(items: list[Any]) -> list[dict[str, Any]]:
 
 
 @router.get("/cooperation/organizations")
-def organizations(settings: SettingsDep, who: PrincipalDep, on: dt.date | None = None) -> dict[str, Any]:
+def organizations(settings: SettingsDep, who: Reader, on: dt.date | None = None) -> dict[str, Any]:
     fw = load_framework(settings.home)
     return {"organizations": _dump(fw.organizations(on)), "sources": [s.__dict__ for s in fw.sources]}
 
 
 @router.get("/cooperation/organizations/{org}/members")
-def members(org: str, settings: SettingsDep, who: PrincipalDep, on: dt.date | None = None) -> dict[str, Any]:
+def members(org: str, settings: SettingsDep, who: Reader, on: dt.date | None = None) -> dict[str, Any]:
     return {"organization": org, "on": on, "members": _dump(load_framework(settings.home).members(org, on))}
 
 
 @router.get("/cooperation/organizations/{org}/chairs")
-def chairs(org: str, settings: SettingsDep, who: PrincipalDep, on: dt.date | None = None) -> dict[str, Any]:
+def chairs(org: str, settings: SettingsDep, who: Reader, on: dt.date | None = None) -> dict[str, Any]:
     return {"organization": org, "chairs": _dump(load_framework(settings.home).chairs(org, on))}
 
 
 @router.get("/cooperation/organizations/{org}/groups")
-def groups(org: str, settings: SettingsDep, who: PrincipalDep) -> dict[str, Any]:
+def groups(org: str, settings: SettingsDep, who: Reader) -> dict[str, Any]:
     return {"organization": org, "working_groups": _dump(load_framework(settings.home).working_groups(org))}
 
 
 @router.get("/cooperation/instruments")
-def instruments(settings: SettingsDep, who: PrincipalDep, country: str | None = None) -> dict[str, Any]:
+def instruments(settings: SettingsDep, who: Reader, country: str | None = None) -> dict[str, Any]:
     entries = load_framework(settings.home).instruments(country)
     return {
         "instruments": [
@@ -51,12 +55,12 @@ def instruments(settings: SettingsDep, who: PrincipalDep, country: str | None = 
 
 
 @router.get("/partners")
-def list_partners(store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def list_partners(store: StoreDep, who: Manager) -> dict[str, Any]:
     with store.read() as conn:
         return {"partners": [p.to_dict() for p in partners.list_partners(conn)]}
 
 
 @router.get("/agreements")
-def list_agreements(store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def list_agreements(store: StoreDep, who: Manager) -> dict[str, Any]:
     with store.read() as conn:
         return {"agreements": agreement_store.list_agreements(conn)}

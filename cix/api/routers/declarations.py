@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
 
-from cix.api.deps import PrincipalDep, SettingsDep, StoreDep
+from cix.api.deps import Principal, SettingsDep, StoreDep, requires
 from cix.errors import Conflict, ValidationFailed
 from cix.ingest.readers import from_json_bytes
 from cix.pipeline import lifecycle
@@ -17,6 +17,9 @@ from cix.pipeline.lodge import DUPLICATE, STORED, lodge_batch
 from cix.store import declarations as ds
 
 router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
+
+Reader = Annotated[Principal, requires("declarations.read")]
+Writer = Annotated[Principal, requires("declarations.write")]
 
 MAX_BATCH = 10_000
 
@@ -47,7 +50,7 @@ def submit(
     response: Response,
     settings: SettingsDep,
     store: StoreDep,
-    who: PrincipalDep,
+    who: Writer,
     declaration: dict[str, Any] = Body(..., description="One declaration (the model in docs/data-model.md)."),
 ) -> dict[str, Any]:
     """Lodge one declaration. 201 stored, 200 duplicate, 422 invalid (kept in quarantine), 409 conflict."""
@@ -75,7 +78,7 @@ def submit(
 
 
 @router.post("/batch")
-def submit_batch(settings: SettingsDep, store: StoreDep, who: PrincipalDep, body: BatchIn) -> dict[str, Any]:
+def submit_batch(settings: SettingsDep, store: StoreDep, who: Writer, body: BatchIn) -> dict[str, Any]:
     """Lodge many declarations in one transaction; one outcome per record, in order of arrival."""
     batch = [_incoming(d, i) for i, d in enumerate(body.declarations)]
     s = lodge_batch(
@@ -90,7 +93,7 @@ def submit_batch(settings: SettingsDep, store: StoreDep, who: PrincipalDep, body
 @router.get("")
 def list_declarations(
     store: StoreDep,
-    who: PrincipalDep,
+    who: Reader,
     kind: str | None = None,
     status: str | None = None,
     office: str | None = None,
@@ -117,27 +120,27 @@ def list_declarations(
 
 
 @router.get("/{ref}")
-def get_declaration(ref: str, store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def get_declaration(ref: str, store: StoreDep, who: Reader) -> dict[str, Any]:
     """The current version: natural key, id, MRN or LRN."""
     return lifecycle.get(store, ref)
 
 
 @router.get("/{ref}/versions")
-def versions(ref: str, store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def versions(ref: str, store: StoreDep, who: Reader) -> dict[str, Any]:
     return {"versions": lifecycle.history(store, ref)}
 
 
 @router.post("/{ref}/amend")
-def amend(ref: str, body: AmendIn, store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def amend(ref: str, body: AmendIn, store: StoreDep, who: Writer) -> dict[str, Any]:
     """Replace the current version with an amended one; the earlier version is kept."""
     return lifecycle.amend(store, ref, body.declaration, body.reason)
 
 
 @router.post("/{ref}/cancel")
-def cancel(ref: str, body: CancelIn, store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def cancel(ref: str, body: CancelIn, store: StoreDep, who: Writer) -> dict[str, Any]:
     return lifecycle.cancel(store, ref, body.reason)
 
 
 @router.post("/{ref}/release")
-def release(ref: str, body: ReasonIn, store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def release(ref: str, body: ReasonIn, store: StoreDep, who: Writer) -> dict[str, Any]:
     return lifecycle.release(store, ref, body.reason)

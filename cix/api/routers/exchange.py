@@ -7,17 +7,21 @@ the sender's registered key. The outbox routes are for this node's own users and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from cix.api.deps import PrincipalDep, SettingsDep, StoreDep
+from cix.api.deps import Principal, SettingsDep, StoreDep, open_route, requires
 from cix.errors import InputError, NotFound
 from cix.exchange import agreement_store, inbox, outbox, partners
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
+
+Manager = Annotated[Principal, requires("exchange.manage")]
+# Partners reach these two; each envelope is authenticated by its signature, never by a credential.
+Signed = Annotated[None, open_route("partners: each envelope is authenticated by its signature")]
 
 MAX_BATCH = 1000
 
@@ -29,7 +33,7 @@ def _node(request: Request) -> Any:
 
 
 @router.post("/inbox")
-async def receive(request: Request, settings: SettingsDep, store: StoreDep) -> Response:
+async def receive(request: Request, settings: SettingsDep, store: StoreDep, _signed: Signed) -> Response:
     """Partners deliver signed envelopes here: ``{"envelopes": [...]}`` → ``{"receipts": [...]}`` (same order)."""
     limit = settings.max_message_bytes * MAX_BATCH
     body = await request.body()
@@ -51,7 +55,7 @@ async def receive(request: Request, settings: SettingsDep, store: StoreDep) -> R
 
 
 @router.get("/receipts/{message_id}")
-def get_receipt(message_id: str, store: StoreDep) -> Response:
+def get_receipt(message_id: str, store: StoreDep, _signed: Signed) -> Response:
     """The signed receipt this node gave for an incoming message, again."""
     r = inbox.receipt(store, message_id)
     if r is None:
@@ -69,7 +73,7 @@ class SendIn(BaseModel):
 @router.post("/outbox", status_code=202, openapi_extra={
     "requestBody": {"required": True, "content": {"application/json": {"schema": SendIn.model_json_schema()}}}
 })  # fmt: skip
-async def send(request: Request, store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+async def send(request: Request, store: StoreDep, who: Manager) -> dict[str, Any]:
     """Seal payloads for a partner under an agreement and queue them (one transaction)."""
     from starlette.concurrency import run_in_threadpool
 
@@ -104,7 +108,7 @@ def _send(request: Request, store: Any, body: SendIn) -> dict[str, Any]:
 @router.get("/outbox")
 def list_outbox(
     store: StoreDep,
-    who: PrincipalDep,
+    who: Manager,
     status: str | None = Query(None, pattern="^(pending|sent|delivered|rejected|dead)$"),
     recipient: str | None = None,
     limit: int = Query(50, ge=1, le=1000),
@@ -114,7 +118,7 @@ def list_outbox(
 
 
 @router.get("/status")
-def status(store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def status(store: StoreDep, who: Manager) -> dict[str, Any]:
     with store.read() as conn:
         return {"partners": outbox.status_counts(conn)}
 
@@ -124,7 +128,7 @@ class RetryIn(BaseModel):
 
 
 @router.post("/retry")
-def retry(body: RetryIn, request: Request, store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def retry(body: RetryIn, request: Request, store: StoreDep, who: Manager) -> dict[str, Any]:
     """Put dead letters (the given ids, or all) back in the queue."""
     with store.write() as conn:
         n = outbox.retry(conn, body.ids, actor=who.name)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from cix.api.deps import PrincipalDep, StoreDep
+from cix.api.deps import Principal, StoreDep, requires
 from cix.pipeline import quarantine as pq
 from cix.store import quarantine as qs
 
 router = APIRouter(prefix="/api/v1/quarantine", tags=["quarantine"])
 
+Reader = Annotated[Principal, requires("declarations.read")]
+Writer = Annotated[Principal, requires("declarations.write")]
+
 
 @router.get("")
 def list_entries(
     store: StoreDep,
-    who: PrincipalDep,
+    who: Reader,
     status: str = Query("open", pattern="^(open|resolved|discarded|all)$"),
     reason: str | None = Query(None, pattern="^(invalid|conflict)$"),
     limit: int = Query(50, ge=1, le=1000),
@@ -30,17 +33,17 @@ def list_entries(
 
 
 @router.get("/{entry_id}")
-def get_entry(entry_id: int, store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def get_entry(entry_id: int, store: StoreDep, who: Reader) -> dict[str, Any]:
     with store.read() as conn:
         return qs.get(conn, entry_id)
 
 
 @router.post("/{entry_id}/retry")
-def retry(entry_id: int, store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def retry(entry_id: int, store: StoreDep, who: Writer) -> dict[str, Any]:
     return pq.retry(store, [entry_id])[0]
 
 
 @router.post("/{entry_id}/discard")
-def discard(entry_id: int, store: StoreDep, who: PrincipalDep) -> dict[str, Any]:
+def discard(entry_id: int, store: StoreDep, who: Writer) -> dict[str, Any]:
     pq.discard(store, entry_id)
     return {"id": entry_id, "status": qs.DISCARDED}

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from cix.api.deps import PrincipalDep
+from cix.api.deps import Principal, requires
 from cix.errors import NotFound
 from cix.reference import hs
 
 router = APIRouter(prefix="/api/v1/reference", tags=["reference"])
+
+Reader = Annotated[Principal, requires("declarations.read")]
 
 
 def _edition(name: str | None, date: dt.date | None) -> hs.HsEdition:
@@ -32,7 +34,7 @@ def _entry(e: hs.HsEntry) -> dict[str, Any]:
 
 @router.get("/hs")
 def search(
-    who: PrincipalDep,
+    who: Reader,
     q: str = Query(..., min_length=2, description="Words to find in descriptions."),
     edition: str | None = None,
     date: dt.date | None = None,
@@ -43,7 +45,7 @@ def search(
 
 
 @router.get("/hs/{code}")
-def lookup(code: str, who: PrincipalDep, edition: str | None = None, date: dt.date | None = None) -> dict[str, Any]:
+def lookup(code: str, who: Reader, edition: str | None = None, date: dt.date | None = None) -> dict[str, Any]:
     ed = _edition(edition, date)
     e = ed.entry(code)
     if e is None:

@@ -44,7 +44,11 @@ class Settings(BaseSettings):
     mode: Literal["local", "production"] = Field(
         default="local", description="'production' refuses default secrets and insecure settings."
     )
-    secret_key: str = Field(default=DEFAULT_SECRET, description="Secret for session cookies and CSRF tokens.")
+    secret_key: str = Field(
+        default=DEFAULT_SECRET,
+        description="Secret of the node (refused at its default in production mode); "
+        "sessions and CSRF tokens are random and stored hashed.",
+    )
     fx_window_days: int = Field(
         default=7,
         ge=0,

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cix import __version__
@@ -94,10 +94,6 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     async def _crash(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return _error(500, "internal", "internal error; the node's log has the details")
-
-    @app.get("/", include_in_schema=False)
-    def _root() -> RedirectResponse:
-        return RedirectResponse("/docs")
 
     app.include_router(system.router)
     app.include_router(declarations.router)

@@ -1,4 +1,4 @@
-"""``cix serve``: run the node's API (and, later, its console) with uvicorn."""
+"""``cix serve``: run the node's API and console with uvicorn."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Load generated demo declarations first (idempotent)."),
     home: Path | None = HomeOption,
 ) -> None:
-    """Serve the node's HTTP API (OpenAPI documentation at /docs)."""
+    """Serve the node's HTTP API and console (sign-in at /, OpenAPI documentation at /docs)."""
     from cix.api.app import create_app
     from cix.cli.common import err_console
     from cix.settings import load_settings

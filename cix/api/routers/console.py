@@ -396,7 +396,7 @@ def _is_console(request: Request) -> bool:
 def setup(app: FastAPI) -> None:
     """Static files, the console's error pages, and ``/`` to the sign-in page instead of the API docs."""
     app.mount("/console/static", StaticFiles(directory=str(STATIC)), name="console-static")
-    # app.py registers "/" (to /docs) before the routers: the console's "/" takes its place.
+    # The console's "/" comes first, before any other route of that path.
     mine = [r for r in app.router.routes if getattr(r, "path", None) == "/" and getattr(r, "endpoint", None) is root]
     others = [r for r in app.router.routes if getattr(r, "path", None) == "/" and r not in mine]
     for r in others:

@@ -204,12 +204,12 @@ def _duty_recovered(record: dict[str, Any], truth: dict[str, Any]) -> float:
 
 
 def _build_prices(node: Node) -> Any:
-    try:
-        from cix.valuation import references
-    except ImportError:
-        return None
-    build = getattr(references, "build_from_settings", None)
-    return build(node.store(), node.home) if build else None
+    """Price references from the node's history (the valuation step uses them from then on)."""
+    from cix.settings import load_settings
+    from cix.valuation.build import build
+
+    summary = build(node.store(), load_settings(node.home))
+    return {k: summary[k] for k in ("groups", "observations") if k in summary}
 
 
 def _train_model(node: Node) -> Any:

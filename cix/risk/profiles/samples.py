@@ -1,0 +1,491 @@
+"""Fifty sample risk profiles, realistic for the generator's trade, for the pipeline benchmark and demos.
+
+Each definition is what :func:`cix.risk.profiles.repository.add_profile` accepts. They cover every
+part of the facts — goods (codes, origins, unit values, duty rates), parties and AEO status, route
+and transport, totals, trader history, matching and valuation — and each selects at least one
+declaration of a few thousand generated ones (``tests/risk/profiles/test_samples.py`` checks that on
+generated data, with no matching or valuation results and no inspections, the hardest case).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OWNER = "RU-FCS"
+
+# (id, description, condition, channel, weight, hard, random_rate)
+_SAMPLES: list[tuple[str, str, str, str | None, float, bool, float]] = [
+    # vehicles and parts
+    (
+        "RP-VEH-001",
+        "Vehicles, machinery and electrical goods (84, 85, 87) priced below the reference or very cheap",
+        'any(item.price_flagged or item.chapter in ["84", "85", "87"] and item.value_per_kg < 400)',
+        "red",
+        2.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-VEH-002",
+        "Vehicles and machinery (84, 87) from China imported by a trader without AEO status",
+        'any(item.chapter in ["84", "87"] and item.origin == "CN") and importer.aeo == false',
+        "yellow",
+        1.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-VEH-003",
+        "Vehicles and parts (87) in a consignment of several items",
+        'any(item.chapter == "87") and declaration.item_count >= 2',
+        None,
+        0.8,
+        False,
+        0.0,
+    ),
+    (
+        "RP-VEH-004",
+        "Vehicles (87) imported by road",
+        'any(item.chapter == "87") and declaration.transport_mode == "3"',
+        "yellow",
+        0.5,
+        False,
+        0.02,
+    ),
+    # machinery and electrical equipment
+    (
+        "RP-MAC-001",
+        "Machinery (84) from China or Turkey at a low value per kg",
+        'any(item.chapter == "84" and item.origin in ["CN", "TR"] and item.value_per_kg < 2000)',
+        None,
+        1.2,
+        False,
+        0.0,
+    ),
+    (
+        "RP-MAC-002",
+        "Machinery (84) by air: high value, small mass",
+        'any(item.chapter == "84") and declaration.transport_mode == "4"',
+        "yellow",
+        0.7,
+        False,
+        0.0,
+    ),
+    (
+        "RP-MAC-003",
+        "Machinery or electrical goods (84, 85) from outside the usual suppliers",
+        'any(item.chapter in ["84", "85"] and item.origin not in ["CN", "DE", "FI", "TR"])',
+        None,
+        0.8,
+        False,
+        0.0,
+    ),
+    (
+        "RP-MAC-004",
+        "Machinery (84) with a reduced duty rate (classification to check)",
+        'any(item.chapter == "84" and item.tax_rate <= 2.5)',
+        "yellow",
+        1.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-MAC-005",
+        "Machinery (84) imported by a trader seen fewer than three times",
+        'any(item.chapter == "84") and importer.declarations < 3',
+        None,
+        0.5,
+        False,
+        0.0,
+    ),
+    (
+        "RP-ELE-001",
+        "Machinery and electrical equipment (84, 85) from China, low value per kg",
+        'any(item.chapter in ["84", "85"] and item.origin == "CN" and item.value_per_kg < 5000)',
+        None,
+        0.9,
+        False,
+        0.0,
+    ),
+    (
+        "RP-ELE-002",
+        "Electrical or optical equipment (85, 90) declared by a non-AEO declarant",
+        'any(item.chapter in ["85", "90"]) and declarant.aeo == false',
+        None,
+        0.6,
+        False,
+        0.0,
+    ),
+    # textiles, clothing, footwear, leather
+    (
+        "RP-TEX-001",
+        "Textiles and clothing (50-63) from China or Turkey at a low value per kg",
+        'any(item.chapter >= "50" and item.chapter <= "63" and item.origin in ["CN", "TR"] and '
+        "item.value_per_kg < 1500)",
+        None,
+        1.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-TEX-002",
+        "Textiles, clothing, footwear (50-64) or food (01-24) of a preference-country origin or claiming one",
+        'any((item.chapter >= "50" and item.chapter <= "64" or item.chapter <= "24") and (item.preference == "300" or '
+        'item.origin in ["BY", "KZ", "KG", "AM", "BD", "VN", "IN"]))',
+        "red",
+        1.5,
+        False,
+        0.0,
+    ),
+    (
+        "RP-TEX-003",
+        "Clothing (61, 62) from Turkey or China, non-AEO importer",
+        'any(item.chapter in ["61", "62"] and item.origin in ["TR", "CN"]) and importer.aeo == false',
+        None,
+        0.6,
+        False,
+        0.0,
+    ),
+    (
+        "RP-TEX-004",
+        "Footwear and leather goods (42, 64) from China: counterfeit risk",
+        'any(item.chapter in ["42", "64"] and item.origin == "CN")',
+        None,
+        0.4,
+        False,
+        0.01,
+    ),
+    (
+        "RP-TEX-005",
+        "Clothing, footwear and leather goods (42, 61, 62, 64) at a low value per piece or pair",
+        'any(item.chapter in ["42", "61", "62", "64"] and item.unit in ["PR", "H87"] and item.unit_value < 2500)',
+        "yellow",
+        1.0,
+        False,
+        0.0,
+    ),
+    # food and agriculture
+    (
+        "RP-FOO-001",
+        "Meat, fish and dairy products (02-04, 16): veterinary control and sanctions lists",
+        'any(item.chapter in ["02", "03", "04", "16"])',
+        "yellow",
+        0.5,
+        False,
+        0.0,
+    ),
+    (
+        "RP-FOO-002",
+        "Fish and food preparations (03, 16-21) from Asia",
+        'any(item.chapter in ["03", "16", "17", "18", "19", "20", "21"] and item.origin in ["CN", "VN", "IN", "TR"])',
+        None,
+        0.8,
+        False,
+        0.0,
+    ),
+    (
+        "RP-FOO-003",
+        "Vegetables and fruit (07, 08) by road on a third-country vehicle",
+        'any(item.chapter in ["07", "08"]) and declaration.transport_mode == "3" and '
+        'declaration.transport_nationality != "RU"',
+        None,
+        0.5,
+        False,
+        0.0,
+    ),
+    (
+        "RP-FOO-004",
+        "Food (01-24) at a value per kg under 150",
+        'any(item.chapter <= "24" and item.value_per_kg < 150)',
+        None,
+        1.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-FOO-005",
+        "Food (01-24) with a preference claimed",
+        'any(item.chapter <= "24" and item.preference == "300")',
+        "yellow",
+        0.8,
+        False,
+        0.0,
+    ),
+    # chemicals, plastics, metals
+    (
+        "RP-CHM-001",
+        "Chemicals, pharmaceuticals and plastics (28-40) from China or India: safety, hard rule",
+        'any(item.chapter >= "28" and item.chapter <= "40" and item.origin in ["CN", "IN"])',
+        "red",
+        3.0,
+        True,
+        0.0,
+    ),
+    (
+        "RP-CHM-002",
+        "Chemical products (28-38) imported by a new trader",
+        'any(item.chapter >= "28" and item.chapter <= "38") and importer.declarations < 5',
+        "yellow",
+        1.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-CHM-003",
+        "Plastics and rubber (39, 40) at a customs value under 150 per kg",
+        'any(item.chapter in ["39", "40"] and item.value_per_kg < 150)',
+        None,
+        0.6,
+        False,
+        0.0,
+    ),
+    ("RP-MET-001", "Iron and steel (72): anti-dumping duties", 'any(item.chapter == "72")', "yellow", 0.8, False, 0.0),
+    (
+        "RP-MET-002",
+        "Articles of iron or steel (73) not from Germany at a low value per kg",
+        'any(item.chapter == "73" and item.origin != "DE" and item.value_per_kg < 250)',
+        None,
+        0.7,
+        False,
+        0.0,
+    ),
+    (
+        "RP-MET-003",
+        "Metals (72-83) by sea from Turkey or China",
+        'any(item.chapter >= "72" and item.chapter <= "83" and item.origin in ["TR", "CN"]) and '
+        'declaration.transport_mode == "1"',
+        None,
+        0.5,
+        False,
+        0.0,
+    ),
+    # household goods
+    (
+        "RP-HOU-001",
+        "Furniture and lamps (94) from China at a low value per kg",
+        'any(item.chapter == "94" and item.origin == "CN" and item.value_per_kg < 1500)',
+        None,
+        0.6,
+        False,
+        0.0,
+    ),
+    (
+        "RP-HOU-002",
+        "Ceramics and glass (69, 70): classification between subheadings",
+        'any(item.chapter in ["69", "70"]) and sum(item.duty) < 2000000',
+        None,
+        0.7,
+        False,
+        0.0,
+    ),
+    (
+        "RP-HOU-003",
+        "Furniture, lamps, toys and sports goods (94, 95): product safety",
+        'any(item.chapter in ["94", "95"])',
+        "yellow",
+        0.4,
+        False,
+        0.0,
+    ),
+    (
+        "RP-HOU-004",
+        "Ceramics and glass (69, 70) from Turkey, China or Kazakhstan",
+        'any(item.chapter in ["69", "70"] and item.origin in ["TR", "CN", "KZ"])',
+        None,
+        0.5,
+        False,
+        0.0,
+    ),
+    # origin and preference
+    (
+        "RP-ORG-001",
+        "Preferential origin claimed for goods dispatched from a non-preferential country",
+        'any(item.preference == "300") and declaration.dispatch_country in ["CN", "DE", "FI", "TR"]',
+        "red",
+        2.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-ORG-002",
+        "Origin in a preference country (RU: BY, KZ, KG, AM, RS, BD)",
+        'any(item.origin in ["BY", "KZ", "KG", "AM", "RS", "BD"])',
+        "red",
+        2.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-ORG-003",
+        "Origin other than the usual partners, exporter without AEO status",
+        'exporter.aeo == false and any(item.origin in ["VN", "KR", "IN", "US", "JP", "IT", "FR", "PL"])',
+        None,
+        0.7,
+        False,
+        0.0,
+    ),
+    (
+        "RP-ORG-004",
+        "Goods of several origins in one declaration",
+        'count(item.origin == "CN") >= 1 and count(item.origin != "CN") >= 1',
+        None,
+        0.3,
+        False,
+        0.0,
+    ),
+    # route and transport
+    (
+        "RP-ROU-001",
+        "Road transit through Belarus or Poland, non-AEO importer",
+        'declaration.transport_mode == "3" and importer.aeo == false and '
+        '(declaration.routing contains "BY" or declaration.routing contains "PL")',
+        None,
+        0.5,
+        False,
+        0.0,
+    ),
+    (
+        "RP-ROU-002",
+        "Sea consignment under a flag of convenience",
+        'declaration.transport_mode == "1" and declaration.transport_nationality in ["PA", "LR", "MT", "CY", "HK"]',
+        None,
+        0.4,
+        False,
+        0.0,
+    ),
+    (
+        "RP-ROU-003",
+        "Many containers, non-AEO importer",
+        "declaration.container_count >= 2 and importer.aeo == false",
+        "yellow",
+        0.6,
+        False,
+        0.0,
+    ),
+    (
+        "RP-ROU-004",
+        "Rail consignment from China with goods of another origin",
+        'declaration.transport_mode == "2" and declaration.dispatch_country == "CN" and any(item.origin != "CN")',
+        None,
+        0.5,
+        False,
+        0.0,
+    ),
+    # value and duty
+    (
+        "RP-VAL-001",
+        "Undervaluation flagged by the price check, or very cheap goods invoiced in CNY",
+        "valuation.flagged == true and importer.aeo == false or any(item.price_flagged) or "
+        '(importer.aeo == false and any(item.currency == "CNY" and item.value_per_kg < 300))',
+        "red",
+        2.5,
+        False,
+        0.0,
+    ),
+    (
+        "RP-VAL-002",
+        "High duty at stake on one declaration",
+        "declaration.total_duty > 3000000",
+        "yellow",
+        1.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-VAL-003",
+        "Low total value for a heavy consignment",
+        "declaration.gross_mass > 20000 and declaration.total_value < 5000000",
+        None,
+        1.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-VAL-004",
+        "EXW or FCA terms by an importer seen fewer than three times, without AEO status",
+        'any(item.incoterm in ["EXW", "FCA"]) and importer.declarations < 3 and importer.aeo == false',
+        None,
+        0.6,
+        False,
+        0.0,
+    ),
+    (
+        "RP-VAL-005",
+        "Duty-free items beside dutiable ones (a split of the tariff lines)",
+        "any(item.tax_rate == 0) and any(item.tax_rate > 0)",
+        None,
+        0.5,
+        False,
+        0.0,
+    ),
+    # matching with partner export data, history, random
+    (
+        "RP-MAT-001",
+        "Green Corridor: not matched with partner export data, non-AEO importer, high value",
+        'not (matching.status == "matched") and importer.aeo == false and declaration.total_value > 10000000',
+        None,
+        1.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-MAT-002",
+        "A high-severity discrepancy with the partner's export data",
+        'any(discrepancy.severity == "high") or matching.max_severity == "high" or '
+        "(matching.status == null and declaration.item_count >= 5)",
+        "red",
+        2.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-HIS-001",
+        "Importer with a fraud found before, or a large declaration of an importer new this week or seen twice",
+        "importer.frauds > 0 or ((importer.declarations < 3 or importer.days_known < 7) and "
+        "declaration.total_value > 5000000)",
+        "red",
+        2.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-HIS-002",
+        "Declarant whose inspections often found fraud, or an importer new this week or seen twice, on a weekend",
+        "declarant.hit_rate > 0.2 or ((importer.declarations < 3 or importer.days_known < 7) and "
+        "declaration.weekday >= 6)",
+        "yellow",
+        1.0,
+        False,
+        0.0,
+    ),
+    (
+        "RP-HIS-003",
+        "Importer known for less than a week, non-AEO",
+        "importer.days_known < 7 and importer.aeo == false",
+        None,
+        0.5,
+        False,
+        0.0,
+    ),
+    (
+        "RP-RND-001",
+        "Random documentary checks on small non-AEO imports (keeps the selection honest)",
+        "importer.aeo == false and declaration.total_value < 1000000",
+        None,
+        0.1,
+        False,
+        0.02,
+    ),
+]
+
+
+def bench_profiles() -> list[dict[str, Any]]:
+    """The fifty sample profile definitions (fresh dicts, ready for ``add_profile``)."""
+    out = []
+    for pid, desc, cond, channel, weight, hard, rate in _SAMPLES:
+        d: dict[str, Any] = {"id": pid, "description": desc, "condition": cond, "owner": OWNER, "weight": weight,
+                             "hard": hard, "random_rate": rate, "valid_from": "2020-01-01"}  # fmt: skip
+        if channel:
+            d["channel"] = channel
+        out.append(d)
+    return out

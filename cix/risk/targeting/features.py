@@ -101,11 +101,13 @@ class FeatureSpace:
     freq: dict[str, pl.DataFrame] = field(default_factory=dict)
     history: dict[str, pl.DataFrame] = field(default_factory=dict)
     price_ref: dict[str, pl.DataFrame] = field(default_factory=dict)
+    #: Numeric columns the rows carry as they are (the node's valuation and matching results); none for KCS.
+    extras: list[str] = field(default_factory=list)
 
     @classmethod
-    def fit(cls, rows: pl.DataFrame) -> FeatureSpace:
+    def fit(cls, rows: pl.DataFrame, extras: tuple[str, ...] | list[str] = ()) -> FeatureSpace:
         """Fit on derived, labelled training rows (``Fraud`` 0/1, ``Critical Fraud`` 0/1/2)."""
-        space = cls()
+        space = cls(extras=list(extras))
         for c in CATEGORIES:
             counts = rows[c].value_counts()
             space.vocab[c] = sorted(counts.filter(pl.col("count") >= 5)[c].to_list())
@@ -146,7 +148,7 @@ class FeatureSpace:
         for name in HISTORY_KEYS:
             if name != "all":
                 out += [f"h_{name}_n", f"h_{name}_fr", f"h_{name}_cr"]
-        return out
+        return out + self.extras
 
     def transform(self, rows: pl.DataFrame) -> pl.DataFrame:
         """The feature frame (columns in :meth:`names` order) of derived rows, in input order."""
@@ -176,6 +178,7 @@ class FeatureSpace:
             *exprs,
             *[pl.col(c).alias(f"_f_{c}") for c in FREQUENCIES],
             *[_key(cols).alias(f"_r_{n}") for n, cols in refs.items()],
+            *[pl.col(c).cast(pl.Float64) for c in self.extras],
         )
         keyed = df.select("_i", "day", *[_key(cols).alias(f"k_{n}") for n, cols in HISTORY_KEYS.items()])
         for c in FREQUENCIES:  # joins may reorder rows: every key travels with its row
@@ -213,7 +216,7 @@ class FeatureSpace:
         return out.sort("_i").select(self.names())
 
     def to_state(self) -> dict[str, Any]:
-        return {"vocab": self.vocab}
+        return {"vocab": self.vocab, "extras": self.extras}
 
     def tables(self) -> dict[str, pl.DataFrame]:
         t: dict[str, pl.DataFrame] = {}
@@ -224,7 +227,7 @@ class FeatureSpace:
 
     @classmethod
     def from_state(cls, state: dict[str, Any], tables: dict[str, pl.DataFrame]) -> FeatureSpace:
-        space = cls(vocab=state["vocab"])
+        space = cls(vocab=state["vocab"], extras=list(state.get("extras", [])))
         for name, t in tables.items():
             kind, key = name.split("__", 1)
             {"freq": space.freq, "history": space.history, "price": space.price_ref}[kind][key] = t

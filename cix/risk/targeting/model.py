@@ -101,17 +101,33 @@ class TargetingModel:
 
     # -- training ---------------------------------------------------------------------------
     @classmethod
-    def fit(cls, rows: pl.DataFrame, *, seed: int = 0, log: Log = _quiet, holdout: bool = True) -> TargetingModel:
-        """Train on prepared, labelled rows (as :func:`kcs.prepare` of ``read_kcs(labels=True)``)."""
+    def fit(
+        cls,
+        rows: pl.DataFrame,
+        *,
+        seed: int = 0,
+        log: Log = _quiet,
+        holdout: bool = True,
+        extras: tuple[str, ...] = (),
+        rounds: dict[str, int] | None = None,
+        learning_rate: float | None = None,
+    ) -> TargetingModel:
+        """Train on prepared, labelled rows (as :func:`kcs.prepare` of ``read_kcs(labels=True)``).
+
+        ``extras`` names numeric columns of ``rows`` used as features as they are (the node model's
+        valuation and matching results); the KCS model has none. ``rounds`` and ``learning_rate``
+        replace :data:`ROUNDS` and the default rate (the node model uses fewer, faster trees).
+        """
+        tune = {"rounds": rounds or ROUNDS, "lr": learning_rate}
         rows = _labelled(rows, log)
-        model = cls._fit_once(rows, seed=seed, log=log)
+        model = cls._fit_once(rows, seed=seed, log=log, extras=extras, tune=tune)
         days = rows[kcs.DATE].unique().sort()
         if holdout and len(days) >= 4:
             cut = days[int(len(days) * 0.75)]
             early = rows.filter(pl.col(kcs.DATE) < cut)
             late = rows.filter(pl.col(kcs.DATE) >= cut)
             log(_("time split: fit before {cut}, check on {n} later rows").format(cut=cut, n=late.height))
-            inner = cls._fit_once(early, seed=seed, log=log)
+            inner = cls._fit_once(early, seed=seed, log=log, extras=extras, tune=tune)
             s = inner.score(late)
             from cix.risk.targeting.metrics import evaluate
 
@@ -135,14 +151,24 @@ class TargetingModel:
             "window": [str(rows[kcs.DATE].min()), str(rows[kcs.DATE].max())],
             "blend": {"alpha": ALPHA, "alpha_new": ALPHA_NEW, "beta": BETA, "duty_ref": model.duty_ref},
             "channel_shares": CHANNEL_SHARES,
-            "rounds": ROUNDS,
+            "rounds": tune["rounds"],
         }
         return model
 
     @classmethod
-    def _fit_once(cls, rows: pl.DataFrame, *, seed: int, log: Log) -> TargetingModel:
+    def _fit_once(
+        cls,
+        rows: pl.DataFrame,
+        *,
+        seed: int,
+        log: Log,
+        extras: tuple[str, ...] = (),
+        tune: dict[str, Any] | None = None,
+    ) -> TargetingModel:
+        rounds: dict[str, int] = (tune or {}).get("rounds") or ROUNDS
+        lr = (tune or {}).get("lr")
         rows = derive(rows)
-        space = FeatureSpace.fit(rows)
+        space = FeatureSpace.fit(rows, extras)
         feats = space.transform(rows)
         fraud, critical = kcs.labels_of(rows)
         new = (feats["h_pattern_n"] == 0).to_numpy()
@@ -162,7 +188,8 @@ class TargetingModel:
                 continue
             cats = [n for n in names if n in CATEGORIES]
             ds = lgb.Dataset(x, y, feature_name=names, categorical_feature=cats, free_raw_data=True)
-            boosters[name] = lgb.train(_params(seed, **EXPERTS[name]), ds, ROUNDS[name])
+            over = EXPERTS[name] | ({"learning_rate": lr} if lr else {})
+            boosters[name] = lgb.train(_params(seed, **over), ds, rounds[name])
             log(_("trained the {name} model on {n} rows").format(name=name, n=len(y)))
         d = kcs.duty(rows)[fraud == 1]
         ref = float(np.median(np.log1p(d))) if len(d) else 3.0

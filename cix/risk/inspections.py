@@ -27,6 +27,7 @@ from sqlalchemy import Connection, select
 from cix.errors import InputError, NotFound, ValidationFailed
 from cix.i18n import _
 from cix.model.problems import Problem
+from cix.store import audit
 from cix.store.db import Store
 from cix.store.schema import declarations, inspections
 from cix.store.tables_risk import inspection_rejections
@@ -153,6 +154,19 @@ def record_many(
         )
     if good:
         conn.execute(inspections.insert(), good)
+        audit.append(
+            conn,
+            [
+                {
+                    "event": "inspection.recorded",
+                    "actor": row.get("officer") or (source or "")[:80] or None,
+                    "subject": str(row["declaration_id"]),
+                    "details": {"result": row["result"], "duty_recovered": row.get("duty_recovered"),
+                                "critical": row.get("critical")},
+                }
+                for row in good
+            ],
+        )  # fmt: skip
     if bad:
         conn.execute(inspection_rejections.insert(), bad)
     return {

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cix.errors import InputError, NotFound, ValidationFailed
 from cix.risk import inspections
+from cix.store import audit
 from tests.conftest import import_declaration
 from tests.risk.conftest import lodge
 
@@ -88,7 +89,9 @@ def test_import_csv_records_good_rows_and_keeps_bad_ones(store: Any, tmp_path: P
         assert [x["result"] for x in inspections.for_declaration(conn, ids[0])] == ["fraud"]
         assert [x["result"] for x in inspections.for_declaration(conn, ids[1])] == ["no_fraud"]
         kept = inspections.rejections(conn)
+        logged = audit.tail(conn, event="inspection.recorded")
     assert len(kept) == 2 and all(k["problems"] and k["raw"] for k in kept)
+    assert sorted((e["actor"], e["subject"]) for e in logged) == [("Ivanov", str(ids[0])), ("Petrov", str(ids[1]))]
 
 
 def test_import_csv_without_a_required_column(store: Any, tmp_path: Path) -> None:

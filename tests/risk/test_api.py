@@ -19,7 +19,7 @@ R = "/api/v1/risk"
 @pytest.fixture
 def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.delenv("CIX_DATABASE_URL", raising=False)
-    with TestClient(create_app(Settings(home=tmp_path), background=False)) as c:
+    with TestClient(create_app(Settings(home=tmp_path, country="RU", authority="FCS"), background=False)) as c:
         yield c
 
 
@@ -100,3 +100,8 @@ def test_profile_routes(client: TestClient) -> None:
     assert t.status_code == 200, t.text
     assert client.get(f"{R}/profiles/received").json() == {"received": []}
     _error(client.post(f"{R}/profiles/received/1/adopt", json={}), 404)
+    # without an owner in the definition, the node's administration owns it
+    mine = {k: v for k, v in d.items() if k != "owner"} | {"id": "RP-T-2"}
+    assert client.post(f"{R}/profiles", json=mine).json()["owner"] == "RU-FCS"
+    # sharing needs a known partner (and an agreement carrying risk_profile)
+    _error(client.post(f"{R}/profiles/RP-T-2/share", json={"partner": "FI-CUSTOMS"}), 404)

@@ -176,13 +176,36 @@ def list_profiles(store: StoreDep, who: Reader, all_versions: bool = False, enab
 
 @router.post("/profiles", status_code=201)
 def add_profile(
-    store: StoreDep, who: Manager, definition: dict[str, Any] = Body(...), new_version: bool = False
+    store: StoreDep,
+    settings: SettingsDep,
+    who: Manager,
+    definition: dict[str, Any] = Body(...),
+    new_version: bool = False,
 ) -> dict[str, Any]:
-    """Add a profile (or, with ``new_version``, the next version of one)."""
+    """Add a profile (or, with ``new_version``, the next version of one), owned by this node's administration."""
     from cix.risk.profiles import repository as repo
 
+    owner = f"{settings.country}-{settings.authority}"
     with store.write() as conn:
-        return repo.add_profile(conn, definition, who.name, new_version=new_version)
+        return repo.add_profile(conn, definition, who.name, owner=owner, new_version=new_version)
+
+
+class ShareIn(BaseModel):
+    partner: str = Field(..., min_length=1, max_length=80)
+    agreement: str | None = Field(default=None, max_length=128)
+
+
+@router.post("/profiles/{profile_id}/share", status_code=202)
+def share_profile(profile_id: str, body: ShareIn, settings: SettingsDep, store: StoreDep, who: Manager) -> dict:
+    """Send the current version of a profile to a partner as a common risk profile (under an agreement)."""
+    from cix.exchange.node import current
+    from cix.risk.profiles import sharing
+
+    node = current(settings.home)
+    with store.write() as conn:
+        return sharing.share_profile(
+            conn, profile_id, node=node, partner_id=body.partner, agreement_id=body.agreement, actor=who.name
+        )
 
 
 @router.get("/profiles/received")

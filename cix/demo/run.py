@@ -1,8 +1,8 @@
 """``cix demo``: three customs nodes on one laptop, exchanging live.
 
 Russia imports; Finland sends its export declaration data under ``green-corridor`` (authorized
-exporters only, as the agreement says); China sends the carriers' preliminary information and price
-records under ``apec-preliminary``. Each node has its own directory, store (SQLite), keys and console
+exporters only, as the agreement says); China sends the carriers' preliminary information under
+``apec-preliminary``. Each node has its own directory, store (SQLite), keys and console
 port. The run:
 
 1. sets up the three nodes (keys, endpoints, partners, agreements) and their demo users;
@@ -14,7 +14,8 @@ port. The run:
    those capabilities are present;
 5. then plays today's traffic: for each consignment the partner node lodges its own record and sends
    it over the exchange, and a few seconds later Russia lodges the import declaration, which is
-   matched, valued, scored and routed to a channel; fraud injected by the generator gets caught.
+   matched, valued, scored and routed to a channel (its answer names the channel); fraud injected by
+   the generator gets caught.
 
 Everything is under ``<home>/demo3``; a new run starts from an empty directory (the demo's data is
 disposable). Ctrl-C stops the traffic and the three servers.
@@ -213,12 +214,18 @@ def _build_prices(node: Node) -> Any:
 
 
 def _train_model(node: Node) -> Any:
+    """A first targeting model from the history's inspection results, promoted; None if it cannot learn yet."""
+    from cix.errors import CixError
+    from cix.risk import registry
+
+    store = node.store()
     try:
-        from cix.risk import registry
-    except ImportError:
-        return None
-    train = getattr(registry, "train_and_promote", None)
-    return train(node.store()) if train else None
+        model = registry.train(store, created_by="demo")
+        with store.write() as conn:
+            registry.promote(conn, model["version"], actor="demo")
+    except (CixError, ValueError) as exc:
+        return {"error": str(exc)}
+    return model["version"]
 
 
 @dataclass
@@ -281,11 +288,11 @@ class Traffic:
         while pending and pending[0][0] <= now:
             _due, record = pending.pop(0)
             try:
-                r = http.post(f"{ru.base}/api/v1/declarations", json=record)
+                r = http.post(f"{ru.base}/api/v1/risk/declarations", json=record)  # lodged and routed
                 if r.status_code >= 400:
                     raise RuntimeError(f"{r.status_code} {r.text[:200]}")
                 self.stats.lodged += 1
-                channel = (r.json().get("decision") or {}).get("channel")
+                channel = r.json().get("channel")
                 if channel:
                     self.stats.channels[channel] = self.stats.channels.get(channel, 0) + 1
             except (httpx.HTTPError, RuntimeError, ValueError) as exc:
@@ -324,7 +331,11 @@ def run(
             ready(net)
         load_history(net, ds, today, log)
         traffic.run(stop)
-        log(_("today's traffic played: {s}").format(s=traffic.stats))
+        st = traffic.stats
+        log(_("today's traffic played: {sent} partner messages sent, {lodged} import declarations lodged, "
+              "channels {ch}, {err} errors{last}").format(
+            sent=st.sent, lodged=st.lodged, ch=dict(sorted(st.channels.items())), err=st.errors,
+            last=f" (last: {st.last_error})" if st.last_error else ""))  # fmt: skip
         while not stop.is_set():
             stop.wait(1.0)
     finally:

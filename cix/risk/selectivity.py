@@ -33,7 +33,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, or_, select, tuple_
+from sqlalchemy import Connection, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cix.risk import node_model, registry
@@ -94,11 +94,19 @@ def _worst(disc: list[dict[str, Any]]) -> str | None:
     return "high" if "high" in sev else "medium" if "medium" in sev else None
 
 
+def _active_model(conn: Connection) -> tuple[str | None, Any]:
+    """:func:`registry.active`, with the version read through the SQLite driver (no statement compile per call)."""
+    if conn.dialect.name != "sqlite":
+        return registry.active(conn)
+    v = conn.exec_driver_sql("SELECT version FROM risk_models WHERE status = ? LIMIT 1", (registry.ACTIVE,)).scalar()
+    return (v, registry.load(conn, v)) if v else (None, None)
+
+
 def score_cases(
     conn: Connection, cases: list[Case], ctx: Any, stored: list[Any]
 ) -> tuple[str | None, dict[str, float]]:
     """Model score, profile hits, valuation, matching and AEO into each case's score and reasons."""
-    version, model = registry.active(conn)
+    version, model = _active_model(conn)
     t = dict(model.thresholds) if model is not None and model.thresholds else dict(DEFAULT_THRESHOLDS)
     for c in cases:
         c.inputs = node_model.inputs_of(c.valuation, c.matching, c.aeo)
@@ -113,11 +121,12 @@ def score_cases(
             c.reasons.append({"kind": "model", "version": version, "score": round(float(s), 6)})
     engine, pfacts = _profiles()
     profiles = engine.active(conn, dt.date.today()) if engine is not None else []
+    pick = engine.selector(profiles) if profiles else None  # before needed_fields: it keeps the fields too
     facts = pfacts.build(conn, stored, ctx, fields=engine.needed_fields(profiles)) if profiles else []
     for i, c in enumerate(cases):
         f = facts[i] if i < len(facts) else None
-        if f is not None:
-            for p in profiles:
+        if f is not None and pick is not None:
+            for p in pick(f):
                 if not p.fn(f):  # CompiledProfile.matches without the extra call: 50 profiles × every declaration
                     continue
                 ch = p.channel
@@ -161,26 +170,54 @@ def score_cases(
     return version, t
 
 
+_ZERO = (0, 0, 0)
+
+
+def _by_score(c: Case) -> float:
+    return -c.score
+
+
+def _bind(conn: Connection, col: Any) -> Any:
+    """The dialect's bind processor of a column (None: the value goes as it is), as Core would apply it."""
+    return col.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+
+
+def _read_capacity(conn: Connection, keys: list[tuple[str, dt.date]], counts: dict[Any, Any]) -> None:
+    """Fill ``counts`` with the stored (total, red, yellow) of each (office, day) key that has a row."""
+    sqlite_ = conn.dialect.name == "sqlite"
+    day_of = _bind(conn, risk_capacity.c.day) if sqlite_ else None
+    for i in range(0, len(keys), 400):
+        part = keys[i : i + 400]
+        if day_of is not None:
+            # The SQLite driver directly (no statement compile per call): offices × days, then the exact pairs.
+            wanted = {(o, day_of(d)): (o, d) for o, d in part}
+            offices = sorted({o for o, _d in wanted})
+            days = sorted({d for _o, d in wanted})
+            sql = (
+                "SELECT office, day, total, red, yellow FROM risk_capacity WHERE office IN ("
+                + ",".join("?" * len(offices)) + ") AND day IN (" + ",".join("?" * len(days)) + ")"
+            )  # fmt: skip
+            for o, d, total, red, yellow in conn.exec_driver_sql(sql, (*offices, *days)):
+                k = wanted.get((o, d))
+                if k is not None:
+                    counts[k] = (total, red, yellow)
+            continue
+        q = select(risk_capacity).where(tuple_(risk_capacity.c.office, risk_capacity.c.day).in_(part))
+        for r in conn.execute(q):
+            counts[(r.office, r.day)] = (r.total, r.red, r.yellow)
+
+
 def choose(conn: Connection, cases: list[Case], settings: Any) -> dict[tuple[str, dt.date], list[int]]:
     """Channels within capacity; returns the count increments (total, red, yellow) per office and day."""
     keys = {(c.office, c.day) for c in cases}
-    counts: dict[tuple[str, dt.date], list[int]] = {k: [0, 0, 0] for k in keys}
-    klist = list(keys)
-    for i in range(0, len(klist), 400):
-        part = klist[i : i + 400]
-        q = select(risk_capacity).where(
-            or_(*[and_(risk_capacity.c.office == o, risk_capacity.c.day == d) for o, d in part])
-        ) if conn.dialect.name == "sqlite" else select(risk_capacity).where(
-            tuple_(risk_capacity.c.office, risk_capacity.c.day).in_(part)
-        )  # fmt: skip
-        for r in conn.execute(q):
-            counts[(r.office, r.day)] = [r.total, r.red, r.yellow]
+    counts: dict[tuple[str, dt.date], tuple[int, int, int]] = dict.fromkeys(keys, _ZERO)
+    _read_capacity(conn, list(keys), counts)
     inc: dict[tuple[str, dt.date], list[int]] = {k: [0, 0, 0] for k in keys}
     for c in cases:
         inc[(c.office, c.day)][0] += 1
     red_share, yellow_share = float(settings.red_share), float(settings.yellow_share)
     random_share = float(settings.random_share)
-    for c in sorted(cases, key=lambda c: -c.score):
+    for c in sorted(cases, key=_by_score):
         k = (c.office, c.day)
         total = counts[k][0] + inc[k][0]
         red_n, yellow_n = counts[k][1] + inc[k][1], counts[k][2] + inc[k][2]
@@ -213,6 +250,15 @@ def choose(conn: Connection, cases: list[Case], settings: Any) -> dict[tuple[str
 
 def _upsert_capacity(conn: Connection, inc: dict[tuple[str, dt.date], list[int]]) -> None:
     if not inc:
+        return
+    if conn.dialect.name == "sqlite":
+        day_of = _bind(conn, risk_capacity.c.day)
+        conn.exec_driver_sql(
+            "INSERT INTO risk_capacity (office, day, total, red, yellow) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (office, day) DO UPDATE SET total = risk_capacity.total + excluded.total, "
+            "red = risk_capacity.red + excluded.red, yellow = risk_capacity.yellow + excluded.yellow",
+            [(o, day_of(d) if day_of else d, v[0], v[1], v[2]) for (o, d), v in inc.items()],
+        )
         return
     rows = [{"office": o, "day": d, "total": v[0], "red": v[1], "yellow": v[2]} for (o, d), v in inc.items()]
     ins = postgresql.insert(risk_capacity) if conn.dialect.name == "postgresql" else sqlite.insert(risk_capacity)
@@ -254,6 +300,32 @@ def release(conn: Connection, ids: list[int]) -> set[int]:
     return kept
 
 
+_DECISION_COLS = ("declaration_id", "channel", "decided_channel", "score", "reasons", "inputs", "model_version",
+                  "office", "day", "decided_at", "overridden")  # fmt: skip
+
+
+def _write_decisions(conn: Connection, cases: list[Case], version: str | None) -> None:
+    """One ``risk_decisions`` row per case (on SQLite through the driver, values bound as Core binds them)."""
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        (c.id, c.channel, c.channel, c.score if math.isfinite(c.score) else 0.0, c.reasons,
+         {k: (None if math.isnan(v) else v) for k, v in c.inputs.items()}, version, c.office, c.day, now, 0)
+        for c in cases
+    ]  # fmt: skip
+    if conn.dialect.name != "sqlite":
+        conn.execute(risk_decisions.insert(), [dict(zip(_DECISION_COLS, r, strict=True)) for r in rows])
+        return
+    procs = [(i, p) for i, col in enumerate(_DECISION_COLS) if (p := _bind(conn, risk_decisions.c[col])) is not None]
+    out = []
+    for r in rows:
+        v = list(r)
+        for i, p in procs:
+            v[i] = p(v[i])
+        out.append(tuple(v))
+    marks = ", ".join("?" * len(_DECISION_COLS))
+    conn.exec_driver_sql(f"INSERT INTO risk_decisions ({', '.join(_DECISION_COLS)}) VALUES ({marks})", out)
+
+
 def decide(conn: Connection, stored: list[Any], ctx: Any) -> list[Case]:
     """Decide a channel for every import declaration of ``stored``; store the decisions and put ``ctx["risk"]``."""
     cases: list[Case] = []
@@ -283,26 +355,7 @@ def decide(conn: Connection, stored: list[Any], ctx: Any) -> list[Case]:
         return []
     version, _t = score_cases(conn, cases, ctx, subset)
     inc = choose(conn, cases, ctx.settings)
-    now = dt.datetime.now(dt.UTC)
-    conn.execute(
-        risk_decisions.insert(),
-        [
-            {
-                "declaration_id": c.id,
-                "channel": c.channel,
-                "decided_channel": c.channel,
-                "score": c.score if math.isfinite(c.score) else 0.0,
-                "reasons": c.reasons,
-                "inputs": {k: (None if math.isnan(v) else v) for k, v in c.inputs.items()},
-                "model_version": version,
-                "office": c.office,
-                "day": c.day,
-                "decided_at": now,
-                "overridden": 0,
-            }
-            for c in cases
-        ],
-    )
+    _write_decisions(conn, cases, version)
     _upsert_capacity(conn, inc)
     for c in cases:
         ctx.put("risk", c.id, {"channel": c.channel, "score": c.score, "reasons": c.reasons, "model_version": version})

@@ -116,3 +116,29 @@ def test_valuation_flag_and_high_discrepancy_raise_the_channel(sqlite_store: Any
     kinds = [r["kind"] for r in c.reasons]
     assert "valuation" in kinds and "matching" in kinds
     assert c.wanted == "red"  # yellow threshold twice = the default red threshold
+
+
+def test_capacity_counts_are_read_per_office_and_day_pair(store: Any) -> None:
+    """The stored counts of exactly the (office, day) pairs asked for, upserts adding up, on both stores."""
+    d1, d2 = dt.date(2026, 1, 5), dt.date(2026, 1, 6)
+    with store.write() as conn:
+        selectivity._upsert_capacity(conn, {("A", d1): [10, 1, 2], ("B", d2): [20, 3, 4]})
+        selectivity._upsert_capacity(conn, {("A", d1): [5, 1, 0]})
+    with store.read() as conn:
+        counts: dict[Any, Any] = {}
+        keys = [("A", d1), ("A", d2), ("B", d1), ("B", d2), ("C", d1)]
+        selectivity._read_capacity(conn, keys, counts)
+    assert counts == {("A", d1): (15, 2, 2), ("B", d2): (20, 3, 4)}
+
+
+def test_decision_rows_store_what_core_would_store(store: Any) -> None:
+    """Decisions written through the driver (SQLite) read back as the values decided, JSON and dates included."""
+    out = lodge(store, [import_declaration(lrn="W1")])
+    did = out[0].declaration_id
+    with store.read() as conn:
+        r = conn.execute(select(risk_decisions).where(risk_decisions.c.declaration_id == did)).one()
+    assert isinstance(r.day, dt.date) and r.day == dt.date.fromisoformat(import_declaration()["date"])
+    assert isinstance(r.decided_at, dt.datetime)
+    assert isinstance(r.reasons, list) and isinstance(r.inputs, dict)
+    assert r.channel == r.decided_channel and r.overridden == 0
+    assert all(v is None or isinstance(v, float) for v in r.inputs.values())

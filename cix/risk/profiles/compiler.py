@@ -492,6 +492,32 @@ def chapters_needed(node: L.Node) -> frozenset[str] | None:
     return _chapters_of(node)
 
 
+def required_chapters(node: L.Node) -> frozenset[str] | None:
+    """The HS chapters one of which a declaration's items must have for the whole condition to hold.
+
+    Read from the condition's top level: ``any(...)`` over items whose argument needs chapters
+    (:func:`chapters_needed`), combined through ``and`` (intersection) and ``or`` (union). None when
+    the condition can hold whatever the chapters. The risk step skips a profile at once for a
+    declaration without one of them; the compiled condition would say False there too.
+
+    >>> sorted(required_chapters(L.parse('any(item.chapter == "87") and declaration.item_count >= 2')))
+    ['87']
+    >>> required_chapters(L.parse('any(item.chapter == "87") or importer.aeo == false')) is None
+    True
+    """
+    if isinstance(node, L.BoolOp) and node.op == "or":
+        a, b = required_chapters(node.left), required_chapters(node.right)
+        return None if a is None or b is None else a | b
+    if isinstance(node, L.BoolOp):
+        found = [c for c in (required_chapters(x) for x in _conjuncts(node)) if c is not None]
+        return frozenset.intersection(*found) if found else None
+    if isinstance(node, L.Call) and node.name == "any" and len(node.args) == 1:
+        arg = node.args[0]
+        if {scope_of(p.name) for p in _paths(arg)} - {""} == {"item"}:
+            return chapters_needed(arg)
+    return None
+
+
 def _paths(node: L.Node) -> list[L.Path]:
     out, stack = [], [node]
     while stack:

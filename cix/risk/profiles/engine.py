@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from cix.risk.profiles import repository as repo
-from cix.risk.profiles.compiler import compile_condition
+from cix.risk.profiles.compiler import CHAPTERS, compile_condition, required_chapters
 from cix.store.tables_profiles import risk_profiles
 
 
@@ -41,6 +41,8 @@ class CompiledProfile:
     valid_from: dt.date | None
     valid_to: dt.date | None
     fields: frozenset[str] = field(default_factory=frozenset)
+    #: HS chapters one of which the declaration's items need for the condition to hold (None: any).
+    chapters: frozenset[str] | None = None
     fn: Callable[[dict[str, Any]], bool] = field(default=lambda f: False, repr=False, compare=False)
 
     def matches(self, facts: dict[str, Any]) -> bool:
@@ -60,7 +62,8 @@ def compile_row(r: Any) -> CompiledProfile:
         id=r["profile_id"], version=r["version"], channel=r["channel"], weight=float(r["weight"]),
         hard=bool(r["hard"]), random_rate=float(r["random_rate"]), description=r["description"],
         condition=r["condition"], owner=r["owner"], origin=r["origin"], sender=r["sender"],
-        valid_from=_day(r["valid_from"]), valid_to=_day(r["valid_to"]), fields=c.fields, fn=c.fn,
+        valid_from=_day(r["valid_from"]), valid_to=_day(r["valid_to"]), fields=c.fields,
+        chapters=required_chapters(c.ast), fn=c.fn,
     )  # fmt: skip
 
 
@@ -128,12 +131,55 @@ def active(conn: Connection, on: dt.date) -> list[CompiledProfile]:
 
 
 def needed_fields(profiles: Sequence[CompiledProfile]) -> frozenset[str]:
+    last = _LAST
+    if last and last[0] is profiles:  # the same list :func:`active` gave last time (its lists are never changed)
+        return last[1]
     out: set[str] = set()
     for p in profiles:
         out |= p.fields
     return frozenset(out)
 
 
+# The last list of profiles asked for, with its fields and selector (one entry: the list of the day).
+_LAST: tuple[Any, ...] = ()
+
+
+def selector(profiles: Sequence[CompiledProfile]) -> Selector:
+    """A :class:`Selector` of ``profiles``, kept while :func:`active` returns the same list (the candidate
+    lists per set of chapters then carry over from one call to the next)."""
+    global _LAST
+    last = _LAST
+    if last and last[0] is profiles:
+        sel: Selector = last[2]
+        return sel
+    sel = Selector(profiles)
+    _LAST = (profiles, needed_fields(profiles), sel)
+    return sel
+
+
+class Selector:
+    """The profiles to run for a facts dict, in their order: those that need no chapter, and those whose
+    chapters (:attr:`CompiledProfile.chapters`) the declaration's items have. Skipping the others
+    changes no result (their condition is False without those chapters); candidate lists are kept
+    per set of chapters, so a batch computes each once.
+    """
+
+    def __init__(self, profiles: Sequence[CompiledProfile]) -> None:
+        self.profiles = list(profiles)
+        self._by_set: dict[frozenset[str] | None, list[CompiledProfile]] = {None: self.profiles}
+
+    def __call__(self, facts: dict[str, Any]) -> list[CompiledProfile]:
+        present = facts.get(CHAPTERS)
+        out = self._by_set.get(present)
+        if out is None and present is not None:
+            out = [p for p in self.profiles if p.chapters is None or not p.chapters.isdisjoint(present)]
+            if len(self._by_set) > 4096:
+                self._by_set = {None: self.profiles}
+            self._by_set[present] = out
+        return out if out is not None else self.profiles
+
+
 def evaluate(profiles: Sequence[CompiledProfile], facts: Sequence[dict[str, Any]]) -> list[list[CompiledProfile]]:
     """For each facts dict, the profiles that select it (in the order given)."""
-    return [[p for p in profiles if p.fn(f)] for f in facts]
+    pick = Selector(profiles)
+    return [[p for p in pick(f) if p.fn(f)] for f in facts]

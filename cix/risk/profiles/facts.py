@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import threading
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -28,6 +29,8 @@ _NO_HISTORY = {"importer.declarations": 0, "importer.days_known": None, "importe
                "importer.frauds": 0, "importer.hit_rate": None, "declarant.inspections": 0,
                "declarant.frauds": 0, "declarant.hit_rate": None}  # fmt: skip
 _HISTORY = frozenset(_NO_HISTORY)
+#: Keep the inspections per trader in the process (SQLite) instead of querying them per batch.
+CACHE_INSPECTIONS = True
 _INSPECTION_FIELDS = frozenset(k for k in _NO_HISTORY if k != "importer.declarations" and k != "importer.days_known")
 
 
@@ -194,7 +197,19 @@ def add_history(conn: Connection, facts: list[dict[str, Any]], *, counts: bool =
     declarants = sorted({f["declarant.id"] for f in facts if f["declarant.id"]})
     last = max((f["declaration.date"] for f in facts), default=None)
     lodged: dict[str, dict[dt.date, list[int]]] = {}
-    if counts and importers and last is not None:
+    sqlite_ = conn.dialect.name == "sqlite"
+    if counts and importers and last is not None and sqlite_:
+        # Straight to the driver (no statement compile per call); the same rows as the Core query below.
+        day_of = declarations.c.declared_on.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        before = day_of(last) if day_of else last
+        for chunk in _chunks(importers):
+            sql = (
+                "SELECT importer_id, declared_on, count(*) FROM declarations WHERE importer_id IN ("
+                + ",".join("?" * len(chunk)) + ") AND declared_on < ? GROUP BY importer_id, declared_on"
+            )  # fmt: skip
+            for who, day, n in conn.exec_driver_sql(sql, (*chunk, before)):
+                lodged.setdefault(who, {})[_as_day(day)] = [int(n), 0]
+    elif counts and importers and last is not None:
         for chunk in _chunks(importers):
             q = (
                 select(declarations.c.importer_id, declarations.c.declared_on, func.count())
@@ -203,30 +218,14 @@ def add_history(conn: Connection, facts: list[dict[str, Any]], *, counts: bool =
             )
             for who, day, n in conn.execute(q):
                 lodged.setdefault(who, {})[_as_day(day)] = [int(n), 0]
-    by_importer: dict[str, dict[dt.date, list[int]]] = {}
-    by_declarant: dict[str, dict[dt.date, list[int]]] = {}
-    if inspected and (importers or declarants) and last is not None:
-        when = func.coalesce(inspections.c.inspected_at, inspections.c.recorded_at)
-        j = inspections.join(declarations, declarations.c.id == inspections.c.declaration_id)
-        base = select(declarations.c.importer_id, declarations.c.declarant_id, when, inspections.c.result).select_from(
-            j
-        )
-        seen: set[tuple[Any, ...]] = set()
-        for chunk_i in _chunks(importers) if importers else [[]]:
-            for chunk_d in _chunks(declarants) if declarants else [[]]:
-                q = base.where(or_(declarations.c.importer_id.in_(chunk_i), declarations.c.declarant_id.in_(chunk_d)))
-                for row in conn.execute(q.add_columns(inspections.c.id)):
-                    imp, dec, at, result, iid = row
-                    if iid in seen or at is None:
-                        continue
-                    seen.add(iid)
-                    day, fraud = _as_day(at), int(result == "fraud")
-                    for who, book in ((imp, by_importer), (dec, by_declarant)):
-                        if who:
-                            c = book.setdefault(who, {}).setdefault(day, [0, 0])
-                            c[0] += 1
-                            c[1] += fraud
-    t_lodged, t_imp, t_dec = _Timeline.of(lodged), _Timeline.of(by_importer), _Timeline.of(by_declarant)
+    t_imp: Any
+    t_dec: Any
+    if inspected and sqlite_ and CACHE_INSPECTIONS and (importers or declarants) and last is not None:
+        t_imp, t_dec = _BOOKS.timelines(conn, importers, declarants)
+    else:
+        by_importer, by_declarant = _inspected(conn, importers, declarants, inspected and last is not None, sqlite_)
+        t_imp, t_dec = _Timeline.of(by_importer), _Timeline.of(by_declarant)
+    t_lodged = _Timeline.of(lodged)
     empty = _Timeline()
     for f in facts:
         day, imp, dec = f["declaration.date"], f["importer.id"], f["declarant.id"]
@@ -239,3 +238,117 @@ def add_history(conn: Connection, facts: list[dict[str, Any]], *, counts: bool =
         ins, fr = (t_dec.get(dec, empty) if dec else empty).before(day)
         f["declarant.inspections"], f["declarant.frauds"] = ins, fr
         f["declarant.hit_rate"] = fr / ins if ins else None
+
+
+def _inspected(
+    conn: Connection, importers: list[str], declarants: list[str], wanted: bool, sqlite_: bool
+) -> tuple[dict[str, dict[dt.date, list[int]]], dict[str, dict[dt.date, list[int]]]]:
+    """Inspections (count, frauds) per day of the importers' and declarants' declarations, queried."""
+    by_importer: dict[str, dict[dt.date, list[int]]] = {}
+    by_declarant: dict[str, dict[dt.date, list[int]]] = {}
+    if not wanted or not (importers or declarants):
+        return by_importer, by_declarant
+    when = func.coalesce(inspections.c.inspected_at, inspections.c.recorded_at)
+    j = inspections.join(declarations, declarations.c.id == inspections.c.declaration_id)
+    base = select(declarations.c.importer_id, declarations.c.declarant_id, when, inspections.c.result).select_from(j)
+    seen: set[Any] = set()
+    for chunk_i in _chunks(importers) if importers else [[]]:
+        for chunk_d in _chunks(declarants) if declarants else [[]]:
+            rows: Any
+            if sqlite_:
+                sql = (_ROWS_SQL + " WHERE d.importer_id IN (" + ",".join("?" * len(chunk_i))
+                       + ") OR d.declarant_id IN (" + ",".join("?" * len(chunk_d)) + ")")  # fmt: skip
+                rows = conn.exec_driver_sql(sql, (*chunk_i, *chunk_d))
+            else:
+                q = base.where(or_(declarations.c.importer_id.in_(chunk_i), declarations.c.declarant_id.in_(chunk_d)))
+                rows = conn.execute(q.add_columns(inspections.c.id))
+            _book(rows, by_importer, by_declarant, seen)
+    return by_importer, by_declarant
+
+
+def _book(rows: Iterable[Any], by_importer: dict[str, Any], by_declarant: dict[str, Any], seen: set[Any]) -> set[str]:
+    """Count inspection rows (importer, declarant, when, result, id) into the books; the parties touched."""
+    touched: set[str] = set()
+    for imp, dec, at, result, iid in rows:
+        if iid in seen or at is None:
+            continue
+        seen.add(iid)
+        day, fraud = _as_day(at), int(result == "fraud")
+        for who, book, tag in ((imp, by_importer, "i"), (dec, by_declarant, "d")):
+            if who:
+                c = book.setdefault(who, {}).setdefault(day, [0, 0])
+                c[0] += 1
+                c[1] += fraud
+                touched.add(tag + who)
+    return touched
+
+
+_ROWS_SQL = (
+    "SELECT d.importer_id, d.declarant_id, coalesce(i.inspected_at, i.recorded_at), i.result, i.id "
+    "FROM inspections i JOIN declarations d ON d.id = i.declaration_id"
+)
+
+
+class _InspectionBooks:
+    """Per SQLite database, every inspection counted per importer / declarant and day, kept per process.
+
+    Inspections are only ever added, so new rows are read by id (``id > last``); the cache is read
+    again from scratch when a declaration was amended, cancelled or released (``declaration_versions``
+    grew: an amendment may change the parties) or when the last inspection row is not the one the
+    cache saw (a rolled-back transaction, ids reused). SQLite has one writer at a time, so ids are
+    committed in order and a stamp read inside the write transaction sees every earlier row. On
+    PostgreSQL (concurrent writers, ids not committed in order) the rows are queried per batch.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._db: dict[str, dict[str, Any]] = {}
+
+    def timelines(
+        self, conn: Connection, importers: list[str], declarants: list[str]
+    ) -> tuple[dict[str, _Timeline], dict[str, _Timeline]]:
+        last = conn.exec_driver_sql("SELECT id, declaration_id, recorded_at FROM inspections ORDER BY id DESC LIMIT 1")
+        top = last.first()
+        top_t = tuple(top) if top is not None else None
+        versions = conn.exec_driver_sql("SELECT max(id) FROM declaration_versions").scalar()
+        key = str(conn.engine.url)
+        with self._lock:
+            db = self._db.get(key)
+            if db is not None and db["versions"] == versions and db["top"] is not None and top_t is not None:
+                if db["top"] != top_t:
+                    seen_top = conn.exec_driver_sql(
+                        "SELECT id, declaration_id, recorded_at FROM inspections WHERE id = ?", (db["top"][0],)
+                    ).first()
+                    if seen_top is None or tuple(seen_top) != db["top"]:
+                        db = None
+                    else:
+                        rows = conn.exec_driver_sql(_ROWS_SQL + " WHERE i.id > ?", (db["top"][0],))
+                        for who in _book(rows, db["imp"], db["dec"], db["seen"]):
+                            db["t"].pop(who, None)
+                        db["top"] = top_t
+            elif db is not None and not (db["versions"] == versions and db["top"] == top_t):
+                db = None
+            if db is None:
+                db = {"versions": versions, "top": top_t, "imp": {}, "dec": {}, "seen": set(), "t": {}}
+                if top_t is not None:
+                    _book(conn.exec_driver_sql(_ROWS_SQL), db["imp"], db["dec"], db["seen"])
+                self._db[key] = db
+            t: dict[str, _Timeline] = db["t"]
+            out: tuple[dict[str, _Timeline], dict[str, _Timeline]] = ({}, {})
+            for tag, names, book, res in (("i", importers, db["imp"], out[0]), ("d", declarants, db["dec"], out[1])):
+                for who in names:
+                    events = book.get(who)
+                    if events is None:
+                        continue
+                    tl = t.get(tag + who)
+                    if tl is None:
+                        tl = t[tag + who] = _Timeline.of({who: events})[who]
+                    res[who] = tl
+            return out
+
+    def clear(self) -> None:
+        with self._lock:
+            self._db.clear()
+
+
+_BOOKS = _InspectionBooks()

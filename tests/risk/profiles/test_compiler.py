@@ -172,3 +172,99 @@ def test_chapter_guard(src: str, chapters: set[str] | None) -> None:
         bare = {"items": items}
         guarded = {"items": items, CHAPTERS: frozenset(i["chapter"] for i in items)}
         assert c.fn(bare) == c.fn(guarded)
+
+
+@pytest.mark.parametrize(
+    ("src", "chapters"),
+    [
+        ('any(item.chapter == "87") and declaration.item_count >= 2', {"87"}),
+        ('any(item.chapter in ["84", "87"]) and any(item.chapter in ["87", "90"])', {"87"}),
+        ('any(item.chapter == "87") or any(item.heading == "8471")', {"84", "87"}),
+        ('any(item.chapter == "87") or importer.aeo == false', None),
+        ('not any(item.chapter == "87")', None),
+        ('any(item.origin == "CN") and declaration.total_value > 10', None),
+        ('any(discrepancy.severity == "high")', None),
+        ('count(item.chapter == "87") >= 1', None),
+        ("importer.aeo == false", None),
+    ],
+)
+def test_required_chapters(src: str, chapters: set[str] | None) -> None:
+    from cix.risk.profiles.compiler import required_chapters
+    from cix.risk.profiles.lang import parse
+
+    got = required_chapters(parse(src))
+    assert (set(got) if got is not None else None) == chapters
+
+
+_CHAPTER = st.sampled_from(["02", "03", "07", "16", "24", "39", "42", "50", "61", "64", "69", "72", "73", "84",
+                            "85", "87", "90", "94", "95", "97"])  # fmt: skip
+_ITEM = st.fixed_dictionaries({
+    "chapter": _CHAPTER,
+    "origin": st.sampled_from(["CN", "TR", "DE", "JP", "BY", "VN"]),
+    "value_per_kg": st.one_of(st.none(), st.floats(0, 10_000)),
+    "price_flagged": st.one_of(st.none(), st.booleans()),
+    "preference": st.sampled_from(["100", "300", None]),
+    "tax_rate": st.sampled_from([0.0, 2.5, 5.0, None]),
+    "unit": st.sampled_from(["PR", "KGM", "H87"]),
+    "unit_value": st.one_of(st.none(), st.floats(0, 5000)),
+    "currency": st.sampled_from(["CNY", "EUR"]),
+    "incoterm": st.sampled_from(["EXW", "FCA", "CIF"]),
+    "duty": st.one_of(st.none(), st.floats(0, 3_000_000)),
+})  # fmt: skip
+
+
+@given(
+    items=st.lists(_ITEM, max_size=4),
+    aeo=st.sampled_from([True, False, None]),
+    mode=st.sampled_from(["1", "3", "4", None]),
+    count=st.integers(0, 6),
+    declarations=st.integers(0, 6),
+)
+def test_selector_gives_the_same_hits_as_every_profile(
+    items: list[dict[str, Any]], aeo: bool | None, mode: str | None, count: int, declarations: int
+) -> None:
+    """Running only the profiles the declaration's chapters allow selects exactly what running all of them does."""
+    from cix.risk.profiles import engine
+    from cix.risk.profiles.compiler import CHAPTERS
+    from cix.risk.profiles.samples import bench_profiles
+
+    profiles = _bench_compiled()
+    assert len(profiles) == len(bench_profiles()) and any(p.chapters for p in profiles)
+    for it in items:
+        it["heading"] = it["chapter"] + "01"
+        it["hs_code"] = it["heading"] + "000000"
+    f = {"items": items, CHAPTERS: frozenset(it["chapter"] for it in items), "importer.aeo": aeo,
+         "declarant.aeo": aeo, "exporter.aeo": aeo, "declaration.transport_mode": mode,
+         "declaration.item_count": count, "importer.declarations": declarations,
+         "declaration.total_value": 1000.0 * declarations, "discrepancies": []}  # fmt: skip
+    assert engine.evaluate(profiles, [f]) == [[p for p in profiles if p.fn(f)]]
+    assert engine.Selector(profiles)({"items": items}) == profiles  # no chapter set: every profile runs
+
+
+_COMPILED: list[Any] = []
+
+
+def _bench_compiled() -> list[Any]:
+    from cix.risk.profiles import engine
+    from cix.risk.profiles.samples import bench_profiles
+
+    if not _COMPILED:
+        for i, d in enumerate(bench_profiles()):
+            _COMPILED.append(engine.compile_row({
+                "profile_id": d.get("id", f"P{i}"), "version": 1, "channel": d.get("channel"), "weight": 1.0,
+                "hard": False, "random_rate": 0.0, "description": "", "condition": d["condition"], "owner": "x",
+                "origin": "local", "sender": None, "valid_from": None, "valid_to": None,
+            }))  # fmt: skip
+    return _COMPILED
+
+
+def test_selector_and_fields_are_kept_for_the_same_list() -> None:
+    from cix.risk.profiles import engine
+
+    profiles = list(_bench_compiled())
+    sel = engine.selector(profiles)
+    assert engine.selector(profiles) is sel
+    assert engine.needed_fields(profiles) == frozenset().union(*(p.fields for p in profiles))
+    other = profiles[:3]
+    assert engine.selector(other) is not sel and engine.selector(other).profiles == other
+    assert engine.needed_fields(other) == frozenset().union(*(p.fields for p in other))

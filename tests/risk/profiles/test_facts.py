@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import orjson
+import pytest
 from sqlalchemy import select
 
 from cix.ingest.readers import from_json_bytes
@@ -175,3 +176,59 @@ def test_history_is_strictly_before_the_date(store: Any) -> None:
         "L4": (3, 8, 2, 1, 0.5, 1),
     }
     assert all(f["importer.declarations"] == 0 and f["importer.hit_rate"] is None for f in none)
+
+
+def _history_of(conn: Any, cached: bool, monkeypatch: Any) -> list[tuple[Any, ...]]:
+    monkeypatch.setattr(F, "CACHE_INSPECTIONS", cached)
+    got = F.build(conn, stored(conn), PathContext(Settings.model_construct()))
+    keys = sorted(F._NO_HISTORY)
+    return [tuple(f[k] for k in keys) for f in got]
+
+
+def _inspect(conn: Any, did: int, day: dt.date, result: str) -> None:
+    at = dt.datetime(day.year, day.month, day.day, 9, tzinfo=dt.UTC)
+    conn.execute(inspections.insert(), [{"declaration_id": did, "inspected_at": at, "result": result, "critical": 0,
+                                         "recorded_at": dt.datetime.now(dt.UTC)}])  # fmt: skip
+
+
+def test_cached_inspections_give_the_queried_history(sqlite_store: Any, monkeypatch: Any) -> None:
+    """The per-process inspection books (SQLite) equal the per-batch query after every kind of change."""
+    from cix.model.declaration import Declaration
+    from cix.store import declarations as ds
+
+    store = sqlite_store
+    other = {"name": "Other Broker", "identifier": "RU7709999999", "country": "RU"}
+    docs = [*day_docs(), import_declaration(lrn="L5", date="2024-03-12", declarant=other)]
+    lodge(store, docs)
+    F._BOOKS.clear()
+
+    def same() -> list[tuple[Any, ...]]:
+        with store.read() as conn:
+            cached, queried = _history_of(conn, True, monkeypatch), _history_of(conn, False, monkeypatch)
+        assert cached == queried
+        return cached
+
+    with store.read() as conn:
+        ids = dict(conn.execute(select(declarations.c.lrn, declarations.c.id)).all())
+    first = same()  # no inspection at all
+    with store.write() as conn:
+        _inspect(conn, ids["L1"], dt.date(2024, 3, 2), "fraud")
+    second = same()  # new rows after the cache was built
+    assert second != first
+    with store.write() as conn:
+        _inspect(conn, ids["L2"], dt.date(2024, 3, 3), "no_fraud")
+        _inspect(conn, ids["L3"], dt.date(2024, 3, 6), "fraud")
+    third = same()
+    assert third != second
+    # a transaction that added an inspection and failed: the rows it saw are forgotten
+    with pytest.raises(RuntimeError), store.write() as conn:
+        _inspect(conn, ids["L4"], dt.date(2024, 3, 10), "fraud")
+        assert _history_of(conn, True, monkeypatch) == _history_of(conn, False, monkeypatch)
+        raise RuntimeError("rolled back")
+    assert same() == third
+    # an amendment moves L1 (inspected, fraud) to another importer
+    changed = import_declaration(lrn="L1", date="2024-03-01", importer={
+        "name": "New Importer", "identifier": "RU7700000001", "country": "RU", "aeo": False})  # fmt: skip
+    with store.write() as conn:
+        ds.amend(conn, "L1", ds.prepare(Declaration.model_validate(changed)), "importer corrected")
+    assert same() != third

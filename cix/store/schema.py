@@ -62,6 +62,7 @@ declarations = Table(
     Index("ix_declarations_ucr", "ucr"),
     Index("ix_declarations_kind_status", "kind", "status"),
     Index("ix_declarations_office", "office"),
+    Index("ix_declarations_declarant", "declarant_id"),
 )
 
 declaration_versions = Table(

@@ -5,11 +5,16 @@ Set-up (before the clock, seeded): a fresh node home with the generator's exchan
 inspection results for half of them from the generator's fraud truth); price references built from
 it; the node model trained on those inspections and promoted; the fifty sample risk profiles
 (:func:`cix.risk.profiles.samples.bench_profiles`) added; the benchmark dataset's partner export
-records lodged. Then N generated import declarations, as JSON, go through parsing, validation,
-storage, matching, valuation, profiles, the model and the channel decision (``lodge_batch``, batches
-of ``--batch-size``, one process) — the measured rate. The floor is the same JSON records stored by
-the same code with ``store.run_path = False`` (no steps) into another fresh store, in the same run;
-``ratio`` = floor / rate. Loss is counted end to end: the natural keys that went in against the
+records lodged. History inspections are dated three days after their declaration (so the traders'
+inspection history is as it would be, not all of today). Then N generated import declarations, as
+JSON lines, go through parsing, validation, storage, matching, valuation, profiles, the model and the
+channel decision by the real import path of ``cix import`` (:func:`cix.pipeline.parallel.lodge_lines`,
+batches of ``--batch-size``, ``workers`` processes — one per core by default — validating in
+parallel while the write turns, storage and steps, follow each other) — the measured rate (the fork
+server the workers start from is started before the clock). With
+``workers=1`` the batches go through ``lodge_batch`` in this process instead. The floor is the same
+JSON lines stored by the same path with ``store.run_path = False`` (no steps) into another fresh
+store, in the same run; ``ratio`` = floor / rate. Loss is counted end to end: the natural keys that went in against the
 declarations with a stored decision afterwards. Each profile's selections are counted from the
 stored reasons: ``profiles_selecting_none`` lists the active profiles that selected nothing.
 """
@@ -69,6 +74,36 @@ def _duty(t: dict[str, Any]) -> float | None:
     return round(total, 2) if total else None
 
 
+def _declared_on(store: Store, ids: list[Any]) -> dict[int, dt.date]:
+    out: dict[int, dt.date] = {}
+    with store.read() as conn:
+        for i in range(0, len(ids), 900):
+            q = select(declarations.c.id, declarations.c.declared_on).where(declarations.c.id.in_(ids[i : i + 900]))
+            for did, on in conn.execute(q):
+                out[int(did)] = on if isinstance(on, dt.date) else dt.date.fromisoformat(str(on))
+    return out
+
+
+def history_inspections(
+    store: Store, outcomes: list[Any], truth: dict[str, dict[str, Any]], seed: int
+) -> list[dict[str, Any]]:
+    """Inspection rows for a seeded half of the stored history: fraud where the generator's truth says
+    so, dated three days after the declaration (never later than now)."""
+    rng = random.Random(seed)
+    now = dt.datetime.now(dt.UTC)
+    chosen = [o for o in outcomes if o.declaration_id is not None and rng.random() < 0.5]
+    declared_on = _declared_on(store, [o.declaration_id for o in chosen])
+    rows = []
+    for o in chosen:
+        t = truth.get(o.natural_key)
+        day = declared_on[o.declaration_id] + dt.timedelta(days=3)
+        at = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
+        rows.append({"declaration_id": o.declaration_id, "inspected_at": min(at, now), "officer": "bench",
+                     "result": "fraud" if t else "no_fraud", "duty_recovered": _duty(t) if t else None,
+                     "critical": 0, "source": "bench", "recorded_at": now})  # fmt: skip
+    return rows
+
+
 def node_home(work: Path) -> tuple[Path, Settings, Store]:
     home = work / "node"
     home.mkdir(parents=True, exist_ok=True)
@@ -96,16 +131,7 @@ def prepare_node(
     _lodge(store, hist.exports, today)
     outcomes = _lodge(store, hist.imports, today)
     truth = {t["key"]: t for t in hist.truth}
-    rng = random.Random(seed)
-    now = dt.datetime.now(dt.UTC)
-    rows = []
-    for o in outcomes:
-        if o.declaration_id is None or rng.random() >= 0.5:
-            continue
-        t = truth.get(o.natural_key)
-        rows.append({"declaration_id": o.declaration_id, "inspected_at": now, "officer": "bench",
-                     "result": "fraud" if t else "no_fraud", "duty_recovered": _duty(t) if t else None,
-                     "critical": 0, "source": "bench", "recorded_at": now})  # fmt: skip
+    rows = history_inspections(store, outcomes, truth, seed)
     with store.write() as conn:
         conn.execute(inspections.insert(), rows)
     out: dict[str, Any] = {"history_declarations": len(outcomes), "inspections": len(rows)}
@@ -137,20 +163,37 @@ def prepare_node(
     return out
 
 
-def _timed(store: Store, payloads: list[bytes], batch_size: int, today: dt.date) -> float:
+def _timed(store: Store, payloads: list[bytes], batch_size: int, today: dt.date, workers: int = 1) -> float:
+    """Seconds to lodge the JSON lines: the import path of ``cix import`` with ``workers`` processes."""
     from cix.ingest.readers import from_json_bytes
+    from cix.pipeline.parallel import jsonl_batches, lodge_lines
 
     t0 = time.perf_counter()
-    for i in range(0, len(payloads), batch_size):
-        batch = [from_json_bytes(p, "json", f"bench:{i + j}") for j, p in enumerate(payloads[i : i + batch_size])]
-        lodge_batch(store, batch, today=today, source="bench")
+    if workers > 1:
+        lodge_lines(store, jsonl_batches(payloads, "bench", batch_size), fmt="jsonl", source="bench",
+                    workers=workers, today=today)  # fmt: skip
+    else:
+        for i in range(0, len(payloads), batch_size):
+            chunk = payloads[i : i + batch_size]
+            batch = [from_json_bytes(p, "jsonl", f"bench:{i + j + 1}") for j, p in enumerate(chunk)]
+            lodge_batch(store, batch, today=today, source="bench")
     return time.perf_counter() - t0
 
 
 def run(
-    count: int, *, seed: int = 7, batch_size: int = 2000, history: int | None = None, log: Log = _quiet
+    count: int,
+    *,
+    seed: int = 7,
+    batch_size: int = 2000,
+    history: int | None = None,
+    workers: int | None = None,
+    log: Log = _quiet,
 ) -> dict[str, Any]:
-    """The benchmark; ``history`` (default max(2,000, N/2)) sizes the month of history made first."""
+    """The benchmark; ``history`` (default max(2,000, N/2)) sizes the month of history made first;
+    ``workers`` (default one per core) are the import processes, 1 for the serial path."""
+    from cix.settings import default_workers
+
+    workers = workers or default_workers()
     today = dt.date.today()
     bench = _dataset(count, seed, today)
     imports = bench.imports[:count]
@@ -169,11 +212,15 @@ def run(
         floor_store.settings = settings
         floor_store.run_path = False
         log("floor: storing the records without the path")
-        floor_s = _timed(floor_store, payloads, batch_size, today)
+        floor_s = _timed(floor_store, payloads, batch_size, today, workers)
         floor_store.dispose()
         log(f"measured: {len(payloads)} declarations through the path")
         store.run_path = True
-        measured_s = _timed(store, payloads, batch_size, today)
+        if workers > 1:
+            from cix.pipeline.parallel import warm
+
+            warm()  # the fork server the path's workers start from: set-up, not the path
+        measured_s = _timed(store, payloads, batch_size, today, workers)
         with store.read() as conn:
             q = (
                 select(declarations.c.natural_key, risk_decisions.c.channel, risk_decisions.c.reasons)
@@ -221,6 +268,7 @@ def run(
         "profile_selections": {p: hits.get(p, 0) for p in active},
         "profiles_selecting_none": [p for p in active if hits.get(p, 0) == 0],
         "batch_size": batch_size,
+        "workers": workers,
         "store": "sqlite",
         "setup": setup,
         "goal": {"rate_per_s": 2000},

@@ -17,6 +17,9 @@ def register(app: typer.Typer) -> None:
         history: int | None = typer.Option(
             None, "--history", min=100, help="Declarations of the history month made first (default max(2000, N/2))."
         ),
+        workers: int | None = typer.Option(
+            None, "--workers", min=1, help="Import processes (default one per core; 1 = serial, in this process)."
+        ),
         json: bool = JsonOption,
     ) -> None:
         """Validation, storage, matching, valuation, 50 profiles, the model and the channel; floor beside."""
@@ -28,7 +31,7 @@ def register(app: typer.Typer) -> None:
             sys.stderr.write(msg + "\n")
 
         try:
-            result = run(count, seed=seed, batch_size=batch_size, history=history, log=log)
+            result = run(count, seed=seed, batch_size=batch_size, history=history, workers=workers, log=log)
         except CixError as exc:
             fail_from(exc)
         if json:

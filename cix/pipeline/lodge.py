@@ -183,7 +183,10 @@ def write_checked(
             with store.write() as conn:
                 new, ids, dups, conflicts = _store_batch(conn, good, bad, source, resolve_quarantine)
                 if new and store.run_path:
-                    steps.run(conn, [steps.Stored(i, p) for (_, p), i in zip(new, ids, strict=True)], store.settings)
+                    with paused_gc():  # the steps allocate many small objects; no cyclic GC passes meanwhile
+                        steps.run(
+                            conn, [steps.Stored(i, p) for (_, p), i in zip(new, ids, strict=True)], store.settings
+                        )
             break
         except StoreIntegrityError:
             # Another process stored one of these keys between our look-up and our insert (PostgreSQL

@@ -2,22 +2,34 @@
 
 Each batch is a task for a pool of forked workers. A worker parses and validates its batch (the CPU
 half, in parallel with the others), then waits for its turn and writes it in one transaction (the
-I/O half): turns follow the order of the batches in the file, so the result is exactly that of the
-serial path — the same record is stored, the same later one is a duplicate or a conflict — and a
-batch commits whole or not at all. Only small summaries travel back to this process. Each worker
-opens its own connection to the store.
+I/O half, with the steps of the declaration path when the store runs them): turns follow the order
+of the batches in the file, so the result is exactly that of the serial path — the same record is
+stored, the same later one is a duplicate or a conflict — and a batch commits whole or not at all.
+Only small summaries travel back to this process. Each worker opens its own connection to the
+store, with the parent store's ``settings`` and ``run_path``, so the steps run with the node's
+settings exactly as in the serial path.
+
+Workers are forked from this process when the store only stores, or while this process has a single
+thread. When the steps run in a process that has started threads, they are forked from a fresh
+server process instead (``forkserver``, the step modules preloaded): the steps use Polars, whose
+thread pool does not survive a fork — a worker forked from a process that has used it waits forever
+in its first parallel query. Such workers see the settings passed to them, not later changes of
+this process's environment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from cix.ingest.readers import from_json_bytes
+from cix.pipeline import steps
 from cix.pipeline.lodge import Summary, check_batch, paused_gc, write_checked
+from cix.settings import Settings
 from cix.store.db import Store, open_store
 
 Lines = list[tuple[bytes, str]]  # (raw line, locator)
@@ -25,8 +37,11 @@ Lines = list[tuple[bytes, str]]  # (raw line, locator)
 _W: dict[str, Any] = {}  # the worker's store and turn-taking primitives
 
 
-def _init(url: str, cond: Any, turn: Any) -> None:
-    _W["store"] = open_store(url, fresh=True)
+def _init(url: str, cond: Any, turn: Any, settings: Any = None, run_path: bool = True) -> None:
+    store = open_store(url, fresh=True)
+    store.settings = settings
+    store.run_path = run_path
+    _W["store"] = store
     _W["cond"] = cond
     _W["turn"] = turn
 
@@ -47,6 +62,35 @@ def _lodge(index: int, lines: Lines, fmt: str, source: str | None, today: dt.dat
                 cond.wait()
             turn.value = index + 1
             cond.notify_all()
+
+
+def _threaded() -> bool:
+    """Whether this process runs more than one (native) thread; unknown counts as yes."""
+    try:
+        return len(os.listdir("/proc/self/task")) > 1
+    except OSError:
+        return True
+
+
+def _context(run_path: bool) -> Any:
+    if not run_path or not _threaded():
+        return mp.get_context("fork")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__, "cix.pipeline.steps", *steps.BUILTIN])
+    return ctx
+
+
+def warm(run_path: bool = True) -> None:
+    """Start the fork server (and import the step modules in it) now rather than at the first import.
+
+    It lives as long as this process, so a long-running process (or a benchmark, before its clock)
+    pays its start-up once.
+    """
+    if run_path and _threaded():
+        from multiprocessing import forkserver
+
+        _context(run_path)
+        forkserver.ensure_running()
 
 
 def jsonl_batches(chunks: Iterable[bytes], name: str, size: int) -> Iterator[Lines]:
@@ -78,12 +122,14 @@ def lodge_lines(
     """Lodge JSON-lines batches with ``workers`` processes, keeping at most ``2 × workers`` batches in flight."""
     today = today or dt.date.today()
     url = store.engine.url.render_as_string(hide_password=False)
-    ctx = mp.get_context("fork")
+    ctx = _context(store.run_path)
+    # the steps' settings: the node's, or (as the serial path would) those of this process's environment
+    settings = store.settings if store.settings is not None or not store.run_path else Settings()
     cond = ctx.Condition()
     turn = ctx.Value("q", 0, lock=False)
     total = Summary()
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init,
-                             initargs=(url, cond, turn)) as pool:  # fmt: skip
+                             initargs=(url, cond, turn, settings, store.run_path)) as pool:  # fmt: skip
         pending: list[Future[Summary]] = []
         it = enumerate(batches)
         exhausted = False

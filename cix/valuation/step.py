@@ -20,9 +20,9 @@ from cix.reference.fx import RateBook, rate_book
 from cix.settings import Settings
 from cix.store.declarations import now
 from cix.store.tables_valuation import valuation_results
-from cix.valuation import index
+from cix.valuation import check, index
 from cix.valuation.build import national_currency
-from cix.valuation.check import Params, check_declaration
+from cix.valuation.check import Params
 
 NAME = "valuation"
 
@@ -49,13 +49,14 @@ def run(conn: Connection, stored: list[steps.Stored], ctx: steps.PathContext) ->
     idx = index.current(conn)
     book = _book(settings)
     p = params(settings)
+    texts, found = check.texts(), check.finder(idx, p.min_count)  # once a batch: language, look-up memo
     at = now()
     rows: list[dict[str, Any]] = []
     for s in imports:
         on = s.row["declared_on"]
         if isinstance(on, str):
             on = dt.date.fromisoformat(on)
-        result = check_declaration(s.goods, on, idx, book, p)
+        result = check.check_declaration(s.goods, on, idx, book, p, texts, found)
         ctx.put(NAME, s.id, result)
         rows.append(_row(s.id, result, at))
     save(conn, rows)

@@ -9,6 +9,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cix.reference.fx import RateBook
 from cix.reference.rates import RateRow, RateTable
@@ -117,6 +119,7 @@ def test_manual_minimum_and_maximum() -> None:
     # another origin falls to the heading's value for all origins: 4.0 is within 3..9
     r = check_item(item("0901210000", "CO", 4.0), DAY, idx, BOOK, P)
     assert not r["flagged"] and r["manual"]["min_value"] == 3.0
+    assert r["reason"] == "declared 4.00 USD/kg is within the manual values for HS 0901 from all origins"
     r = check_item(item("0901210000", "CO", 12.0), DAY, idx, BOOK, P)
     assert not r["flagged"] and r["above_max"]
     assert "above the manual maximum 9.00 USD/kg for HS 0901 from all origins" in r["reason"]
@@ -128,3 +131,71 @@ def test_declaration_summary() -> None:
     assert r["status"] == "partial" and r["flagged"]
     assert r["undervalued_amount"] == r["items"][0]["undervalued_amount"] > 0
     assert [i["seq"] for i in r["items"]] == [1, 2]
+
+
+def _refs(median: float) -> ReferenceIndex:
+    return ReferenceIndex(
+        refs={("090121", "BR", "KGM"): Reference(1, "090121", "BR", "KGM", 312, 7, median, 4.0, 5.5, 0.1)},
+        period_months=12,
+    )
+
+
+def test_reason_made_once_per_reference_is_that_reference() -> None:
+    # the sentence of a reference is cached: another index (a new build) with another median gets its own
+    first = check_item(item("0901210000", "BR", 1.1), DAY, _refs(4.8), BOOK, P)
+    second = check_item(item("0901210000", "BR", 2.2), DAY, _refs(9.6), BOOK, P)
+    assert first["reason"].startswith("declared 1.10 USD/kg, reference median 4.80 USD/kg from 312 declarations")
+    assert second["reason"].startswith("declared 2.20 USD/kg, reference median 9.60 USD/kg from 312 declarations")
+    assert "(7 of them reported by partners)" in second["reason"]
+    other_period = check_item(item("0901210000", "BR", 1.1), DAY, _refs(4.8), BOOK, Params(3.5, 5, 6, "RUB"))
+    assert "in the last 6 months" in other_period["reason"]
+
+
+def test_reason_follows_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gettext
+
+    from cix import i18n
+
+    class Fake(gettext.NullTranslations):
+        def gettext(self, message: str) -> str:
+            return message.replace("declared", "заявлено").replace("reference median", "медиана")
+
+    real = i18n.translation
+    monkeypatch.setattr(i18n, "translation", lambda lang: Fake() if lang == "ru" else real(lang))
+    idx = _refs(4.8)
+    monkeypatch.setenv("CIX_LANG", "en")
+    en = check_item(item("0901210000", "BR", 1.1), DAY, idx, BOOK, P)["reason"]
+    monkeypatch.setenv("CIX_LANG", "ru")
+    ru = check_item(item("0901210000", "BR", 1.1), DAY, idx, BOOK, P)["reason"]
+    assert en.startswith("declared 1.10 USD/kg, reference median 4.80")
+    assert ru.startswith("заявлено 1.10 USD/kg, медиана 4.80")
+    monkeypatch.setenv("CIX_LANG", "en")
+    assert check_item(item("0901210000", "BR", 1.1), DAY, idx, BOOK, P)["reason"] == en
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["0901210000", "0901219900", "0901110000", "0902100000", "0903000000"]),
+            st.sampled_from(["BR", "CO", "CN"]),
+            st.floats(min_value=0.01, max_value=50.0),
+            st.sampled_from(["KGM", "LTR"]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_memoised_look_ups_equal_fresh_ones(rows: list[tuple[str, str, float, str]]) -> None:
+    # the declaration check shares one memo of look-ups and one text cache; each item alone, with an
+    # empty memo, gives the same result
+    idx = index()
+    idx.manual[("0903", "*", "KGM")] = Manual("0903", "*", "KGM", 3.0, 9.0)
+    goods = [item(c, o, v, seq=i, unit=u) for i, (c, o, v, u) in enumerate(rows, 1)]
+    together = check_declaration(goods, DAY, idx, BOOK, P)["items"]
+    alone = [check_item(g, DAY, idx, BOOK, P, found={}) for g in goods]
+    assert together == alone
+    for g, r in zip(goods, alone, strict=True):
+        assert r["reason"]
+        ref = idx.lookup(g["hs_code"], g["origin"], g["unit"], P.min_count)
+        assert r["reference_median"] == (ref.median if ref else None)

@@ -41,6 +41,8 @@ def test_presets(home: Path) -> None:
         "bsec-preliminary",
         "statistics-quarterly",
         "mutual-assistance",
+        "price-information",
+        "common-risk-profiles",
     }
 
 

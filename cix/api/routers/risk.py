@@ -6,6 +6,7 @@ Thin: the work is in :mod:`cix.risk` (decisions, registry, feedback) and :mod:`c
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from typing import Annotated, Any
 
 import orjson
@@ -14,12 +15,16 @@ from pydantic import BaseModel, Field
 
 from cix.api.deps import Principal, SettingsDep, StoreDep, requires
 from cix.errors import Conflict, NotFound, ValidationFailed
-from cix.risk import decisions, feedback, registry
 
 router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
 
 Reader = Annotated[Principal, requires("declarations.read")]
 Writer = Annotated[Principal, requires("declarations.write")]
+def _risk(name: str) -> Any:
+    """A module of cix.risk, loaded on first use: the model brings LightGBM, and the server should start fast."""
+    return importlib.import_module(f"cix.risk.{name}")
+
+
 Overrider = Annotated[Principal, requires("decisions.override")]
 Manager = Annotated[Principal, requires("risk.manage")]
 
@@ -79,7 +84,7 @@ def lodge_and_decide(
         if out.declaration_id is not None:
             with store.read() as conn:
                 try:
-                    d = decisions.get(conn, out.declaration_id)
+                    d = _risk("decisions").get(conn, out.declaration_id)
                 except NotFound:  # a kind that gets no channel (export, preliminary): no decision
                     d = None
             if d is not None:
@@ -103,7 +108,7 @@ def list_decisions(
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     with store.read() as conn:
-        total, rows = decisions.list_decisions(conn, channel=channel, office=office, day=day, limit=limit,
+        total, rows = _risk("decisions").list_decisions(conn, channel=channel, office=office, day=day, limit=limit,
                                                offset=offset)  # fmt: skip
     return {"total": total, "limit": limit, "offset": offset, "decisions": rows}
 
@@ -112,9 +117,9 @@ def list_decisions(
 def get_decision(declaration_id: int, store: StoreDep, who: Reader, explain: bool = False) -> dict[str, Any]:
     """The channel of a declaration with every reason and its overrides; ``explain`` adds the top features."""
     with store.read() as conn:
-        d = decisions.get(conn, declaration_id)
+        d = _risk("decisions").get(conn, declaration_id)
         if explain:
-            d["explanation"] = decisions.explain(conn, declaration_id)
+            d["explanation"] = _risk("decisions").explain(conn, declaration_id)
     return d
 
 
@@ -122,7 +127,7 @@ def get_decision(declaration_id: int, store: StoreDep, who: Reader, explain: boo
 def override(declaration_id: int, body: OverrideIn, store: StoreDep, who: Overrider) -> dict[str, Any]:
     """Override the channel with a written reason (kept, counted, audit-logged)."""
     with store.write() as conn:
-        return decisions.override(conn, declaration_id, body.channel, body.reason, officer=who.name)
+        return _risk("decisions").override(conn, declaration_id, body.channel, body.reason, officer=who.name)
 
 
 @router.get("/feedback")
@@ -131,38 +136,38 @@ def get_feedback(
 ) -> dict[str, Any]:
     """Hit rate by channel and profile, precision and duty recovered at the selected rate, overrides."""
     with store.read() as conn:
-        return feedback.metrics(conn, since=since, until=until)
+        return _risk("feedback").metrics(conn, since=since, until=until)
 
 
 # -- models ---------------------------------------------------------------------------------------
 @router.get("/models")
 def list_models(store: StoreDep, who: Reader) -> dict[str, Any]:
     with store.read() as conn:
-        return {"models": registry.list_models(conn)}
+        return {"models": _risk("registry").list_models(conn)}
 
 
 @router.get("/models/{version}")
 def get_model(version: str, store: StoreDep, who: Reader) -> dict[str, Any]:
     with store.read() as conn:
-        return registry.get(conn, version)
+        return _risk("registry").get(conn, version)
 
 
 @router.post("/models/train", status_code=201)
 def train_model(body: TrainIn, store: StoreDep, who: Manager) -> dict[str, Any]:
     """Train a candidate on the store's inspected declarations."""
-    return registry.train(store, seed=body.seed, since=body.since, until=body.until, created_by=who.name)
+    return _risk("registry").train(store, seed=body.seed, since=body.since, until=body.until, created_by=who.name)
 
 
 @router.post("/models/{version}/promote")
 def promote(version: str, store: StoreDep, who: Manager) -> dict[str, Any]:
     with store.write() as conn:
-        return registry.promote(conn, version, actor=who.name)
+        return _risk("registry").promote(conn, version, actor=who.name)
 
 
 @router.post("/models/rollback")
 def rollback(store: StoreDep, who: Manager) -> dict[str, Any]:
     with store.write() as conn:
-        return registry.rollback(conn, actor=who.name)
+        return _risk("registry").rollback(conn, actor=who.name)
 
 
 # -- profiles (the engine is cix.risk.profiles) -----------------------------------------------------

@@ -24,7 +24,9 @@ def test_bench_pipeline_small() -> None:
     assert out["lost"] == 0 and out["duplicated"] == 0
     assert out["rate_per_s"] > 0 and out["floor_rate_per_s"] > 0
     # ratio = floor rate / rate = seconds / floor seconds (the rates are rounded to 0.1/s)
-    assert abs(out["ratio"] - out["seconds"] / out["floor_seconds"]) <= 0.002 * out["ratio"] + 0.002
+    # seconds are printed to the millisecond: allow for that rounding on both sides of the quotient
+    s, f = out["seconds"], out["floor_seconds"]
+    assert abs(out["ratio"] - s / f) <= (s / f) * (0.0006 / s + 0.0006 / f) + 0.001
     assert out["steps"][-1] == "risk"
     assert out["profiles_active"] == 50
     assert set(out["profiles_selecting_none"]) <= set(out["profile_selections"])

@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 from cix.matching import compare, engine
 from cix.settings import Settings
 from cix.store import declarations as decl_store
-from cix.store.tables_matching import match_discrepancies, match_keys, matches
+from cix.store.tables_matching import match_keys
 
 SEP = "\x1f"
 _NORM = re.compile(r"[\s\-./]")
@@ -725,39 +725,9 @@ def _write(conn: Connection, mrows: list[tuple[Any, ...]], drows: list[Row]) -> 
     ids = [r[0] for r in mrows]
     _delete_ids(conn, "matches", ids)
     _delete_ids(conn, "match_discrepancies", ids)
-    if conn.dialect.name == "sqlite":
-        stamp = at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
-        if mrows:
-            conn.exec_driver_sql(
-                "INSERT INTO matches (declaration_id, side, status, counterpart_id, method, score, candidates, clean,"
-                " discrepancies, max_severity, duty_at_stake, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(*r, stamp) for r in mrows],
-            )
-        if drows:
-            conn.exec_driver_sql(
-                "INSERT INTO match_discrepancies (declaration_id, counterpart_id, kind, severity, item, ours, theirs,"
-                " duty_at_stake) VALUES (?,?,?,?,?,?,?,?)",
-                drows,
-            )
-        return
-    mcols = [
-        "declaration_id",
-        "side",
-        "status",
-        "counterpart_id",
-        "method",
-        "score",
-        "candidates",
-        "clean",
-        "discrepancies",
-        "max_severity",
-        "duty_at_stake",
-    ]
-    if mrows:
-        conn.execute(matches.insert(), [{**dict(zip(mcols, r, strict=True)), "updated_at": at} for r in mrows])
-    dcols = ["declaration_id", "counterpart_id", "kind", "severity", "item", "ours", "theirs", "duty_at_stake"]
-    if drows:
-        conn.execute(match_discrepancies.insert(), [dict(zip(dcols, r, strict=True)) for r in drows])
+    from cix.matching.service import insert_outcomes
+
+    insert_outcomes(conn, mrows, drows, at)
 
 
 def _results(decided: dict[int, Decision], disc: dict[int, list[Row]]) -> dict[int, dict[str, Any]]:

@@ -127,6 +127,14 @@ def _write(conn: Connection, out: pl.DataFrame, disc: pl.DataFrame, *, everythin
     drows = disc.select(
         "declaration_id", "counterpart_id", "kind", "severity", "item", "ours", "theirs", "duty_at_stake"
     ).rows()
+    insert_outcomes(conn, mrows, drows, at)
+
+
+def insert_outcomes(conn: Connection, mrows: Sequence[tuple[Any, ...]], drows: Sequence[tuple[Any, ...]],
+                    at: dt.datetime) -> None:  # fmt: skip
+    """Insert match rows (declaration_id, side, status, counterpart_id, method, score, candidates, clean,
+    discrepancies, max_severity, duty_at_stake) and discrepancy rows (declaration_id, counterpart_id, kind,
+    severity, item, ours, theirs, duty_at_stake); the bulk and the incremental runs both write through here."""
     if conn.dialect.name == "sqlite":
         stamp = at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
         if mrows:

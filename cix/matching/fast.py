@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, text
 
 from cix.matching import compare, engine
 from cix.settings import Settings
@@ -193,10 +193,68 @@ def read(conn: Connection, ids: Iterable[int], *, country: str = "") -> dict[int
             if rec is not None:
                 rec.goods.append(Item(*g[1:]))
     for rec in out.values():
-        if rec.goods:
-            rec.mass = sum((it.gross_mass for it in rec.goods if it.gross_mass is not None), 0.0)
-        rec.heads = frozenset(it.hs_code[:4] for it in rec.goods if it.hs_code is not None)
+        _finish(rec)
     return out
+
+
+def from_stored(stored: Iterable[Any], *, country: str = "") -> dict[int, Rec]:
+    """Records of declarations a batch has just stored, made from what was stored rather than read back.
+
+    ``stored`` holds :class:`cix.pipeline.steps.Stored` (id, row, goods rows, validated declaration);
+    the records are those :func:`read` would give for the same ids, in the same transaction.
+    """
+    out: dict[int, Rec] = {}
+    for s in stored:
+        row, decl = s.row, s.decl
+        kind = row.get("kind")
+        if decl is None or kind not in ("import", "export", "preliminary") or row.get("status") == "cancelled":
+            continue
+        side = _side(kind, row.get("source"), row.get("office"), country)
+        if side is None:
+            continue
+        cons = decl.consignment
+        ucr = row.get("ucr")
+        lodged = row.get("lodged_at")
+        if isinstance(lodged, dt.datetime):
+            lodged = (lodged.astimezone(dt.UTC) if lodged.tzinfo else lodged.replace(tzinfo=dt.UTC)).replace(
+                microsecond=0
+            )
+        else:
+            lodged = _stamp(lodged)
+        rec = Rec(
+            int(s.id),
+            kind,
+            side,
+            None if ucr is None else _norm(ucr),
+            [_norm(d.number) for d in cons.transport_documents] if cons is not None else [],
+            [_norm(c.number) for c in cons.containers] if cons is not None else [],
+            row.get("importer_id"),
+            row.get("exporter_id"),
+            _date(row.get("declared_on")),
+            lodged,
+            cons.country_of_dispatch if cons is not None else None,
+            decl.hs_edition,
+            decl.goods[0].incoterm if decl.goods else None,
+            cons.freight if cons is not None else None,
+            cons.insurance if cons is not None else None,
+            cons.freight_currency if cons is not None else None,
+        )
+        rec.goods = [_item(g) for g in s.goods]
+        _finish(rec)
+        out[rec.id] = rec
+    return dict(sorted(out.items()))
+
+
+def _item(g: dict[str, Any]) -> Item:
+    return Item(int(g["seq"]), g.get("hs_code"), g.get("origin"), _float(g.get("quantity")), g.get("unit"),
+                _float(g.get("net_mass")), _float(g.get("gross_mass")), _float(g.get("invoice_amount")),
+                g.get("currency"), _float(g.get("customs_value")), _float(g.get("tax_rate")))  # fmt: skip
+
+
+def _finish(rec: Rec) -> None:
+    if rec.goods:
+        rec.mass = sum((it.gross_mass for it in rec.goods if it.gross_mass is not None), 0.0)
+    rec.heads = frozenset(it.hs_code[:4] for it in rec.goods if it.hs_code is not None)
 
 
 # -- the key index -----------------------------------------------------------------------------
@@ -250,6 +308,50 @@ def lookup(conn: Connection, keys: Iterable[str], side: str) -> set[int]:
             )
             found.update(conn.execute(q).scalars())
     return found
+
+
+def fallback_candidates(conn: Connection, wanted: dict[str, list[Rec]], side: str, window: int) -> set[int]:
+    """Records of ``side`` under the trader keys of ``wanted`` that could be a fall-back candidate of
+    one of that key's records: declared within ``window`` days, gross mass within the tolerance, an
+    HS heading in common (as :func:`_pool` requires; the country is left to it)."""
+    found: set[int] = set()
+    uniq = list(wanted)
+    sql = (
+        "SELECT k.key, k.declaration_id, d.declared_on, g.seq, g.gross_mass, g.hs_code FROM match_keys k"
+        " JOIN declarations d ON d.id = k.declaration_id LEFT JOIN goods_items g ON g.declaration_id = d.id"
+        " WHERE k.side = :side AND k.key IN :keys"
+    )
+    q = text(sql).bindparams(bindparam("keys", expanding=True))
+    for a in range(0, len(uniq), _CHUNK):
+        chunk = uniq[a : a + _CHUNK]
+        seen: dict[tuple[str, int], list[Any]] = {}  # (key, id) -> [day, mass, heads]
+        for key, did, on, seq, mass, hs in conn.execute(q, {"side": side, "keys": chunk}):
+            c = seen.get((key, did))
+            if c is None:
+                c = seen[(key, did)] = [_date(on), None, set()]
+            if seq is not None:  # a goods item (none: the record has no goods, so no mass)
+                c[1] = (c[1] or 0.0) + (float(mass) if mass is not None else 0.0)
+                if hs is not None:
+                    c[2].add(str(hs)[:4])
+        for (key, did), (day, mass, heads) in seen.items():
+            if day is None or mass is None:
+                continue
+            for r in wanted[key]:
+                mi = r.mass
+                if r.declared_on is None or mi is None or abs((day - r.declared_on).days) > window:
+                    continue
+                if abs(mi - mass) <= engine.MASS_TOLERANCE * (mi if mi > mass else mass) and not r.heads.isdisjoint(
+                    heads
+                ):
+                    found.add(int(did))
+                    break
+    return found
+
+
+def _by_export_key(d: Decision, known: dict[int, Rec]) -> bool:
+    """Whether a decision is a match with an export record on a key (decided before any fall-back)."""
+    cp = known.get(d[1]) if d[0] == "matched" and d[1] is not None and d[2] != "fallback" else None
+    return cp is not None and cp.kind == "export"
 
 
 def _delete_ids(conn: Connection, table: str, ids: Sequence[int], extra: str = "") -> None:
@@ -635,16 +737,20 @@ def run_incremental(
     *,
     now: dt.datetime | None = None,
     reference: compare.Reference | None = None,
+    records: dict[int, Rec] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """Match newly stored records (``ids``) as :func:`cix.matching.service.run_incremental` does and
     store the same rows; returns the ctx result of each import decided (new or earlier).
+
+    ``records``, when given, are those records already made (:func:`from_stored`): the path passes the
+    declarations it has just stored instead of reading them back.
 
     The cyclic garbage collector is paused for the run: it allocates many small acyclic objects,
     and in a process holding a large heap each collection pass over them costs more than the run."""
     from cix.pipeline.lodge import paused_gc
 
     with paused_gc():
-        return _run(conn, ids, settings, now=now, reference=reference)
+        return _run(conn, ids, settings, now=now, reference=reference, records=records)
 
 
 def _run(
@@ -654,11 +760,12 @@ def _run(
     *,
     now: dt.datetime | None,
     reference: compare.Reference | None,
+    records: dict[int, Rec] | None = None,
 ) -> dict[int, dict[str, Any]]:
     from cix.matching import service
 
     country = settings.country
-    new = read(conn, ids, country=country)
+    new = records if records is not None else read(conn, ids, country=country)
     if not new:
         return {}
     recs = list(new.values())
@@ -672,19 +779,41 @@ def _run(
     if old:
         known.update(read(conn, old, country=country))
     imp_recs = [known[i] for i in sorted(imports) if i in known and known[i].side == "import"]
-    partners = new_par_ids | lookup(conn, (k for k, _d, _s in key_rows(imp_recs)), "partner")
-    missing = partners - set(known)
-    if missing:
-        known.update(read(conn, missing, country=country))
-    pool = {i: known[i] for i in sorted(imports | partners) if i in known}
     now = now or dt.datetime.now(dt.UTC)
-    decided, lonely = match(
-        pool,
-        imports,
-        window_days=settings.match_window_days,
-        unmatched_after_hours=settings.match_unmatched_after_hours,
-        now=now,
-    )
+
+    def decide(partners: set[int]) -> tuple[dict[int, Decision], list[tuple[int, str]]]:
+        missing = partners - set(known)
+        if missing:
+            known.update(read(conn, missing, country=country))
+        pool = {i: known[i] for i in sorted(imports | partners) if i in known}
+        return match(
+            pool,
+            imports,
+            window_days=settings.match_window_days,
+            unmatched_after_hours=settings.match_unmatched_after_hours,
+            now=now,
+        )
+
+    # First the partner records that share a UCR, document or container with the imports; then, for
+    # the imports not matched to an export by such a key (the others never reach a fall-back), those
+    # of the same trader pair that pass the fall-back's date, mass and heading tests. A trader pair
+    # may have hundreds of records, and a record found by a trader pair alone can only ever be a
+    # fall-back candidate of an import of that pair, so the outcome is that of one look-up with
+    # every key.
+    strong = (k for k, _d, _s in key_rows(imp_recs) if not k.startswith("t:"))
+    partners = new_par_ids | lookup(conn, strong, "partner")
+    decided, lonely = decide(partners)
+    rest = [r for r in imp_recs if not _by_export_key(decided[r.id], known)]
+    near: dict[str, list[Rec]] = {}
+    for r in rest:
+        for k in _keys(r):
+            if k.startswith("t:"):
+                near.setdefault(k, []).append(r)
+    pairs = fallback_candidates(conn, near, "partner", settings.match_window_days) if near else set()
+    if pairs - partners:
+        partners |= pairs
+        decided, lonely = decide(partners)
+    pool = {i: known[i] for i in sorted(imports | partners) if i in known}
     ref = _Cached(reference if reference is not None else service.reference(settings))
     disc: dict[int, list[Row]] = {}
     for iid, d in decided.items():

@@ -22,12 +22,16 @@ FAST_MAX = 5000
 
 
 def matching_step(conn: Any, stored: list[steps.Stored], ctx: steps.PathContext) -> None:
-    ids = [s.id for s in stored if s.row.get("kind") in KINDS]
-    if not ids:
+    mine = [s for s in stored if s.row.get("kind") in KINDS]
+    if not mine:
         return
+    ids = [s.id for s in mine]
     settings: Settings = ctx.settings
-    run = fast.run_incremental if len(ids) <= FAST_MAX else service.run_incremental
-    for did, result in run(conn, ids, settings).items():
+    if len(ids) <= FAST_MAX:
+        results = fast.run_incremental(conn, ids, settings, records=fast.from_stored(mine, country=settings.country))
+    else:
+        results = service.run_incremental(conn, ids, settings)
+    for did, result in results.items():
         ctx.put("matching", did, result)
 
 

@@ -252,6 +252,9 @@ def _store_batch(
 
 
 def store_has_open_quarantine(conn: Any) -> bool:
+    if conn.dialect.name == "sqlite":  # once a batch, often of one record: no statement compiled
+        sql = "SELECT 1 FROM quarantine WHERE status = ? LIMIT 1"
+        return conn.exec_driver_sql(sql, (q_store.OPEN,)).first() is not None
     return conn.execute(select(quarantine.c.id).where(quarantine.c.status == q_store.OPEN).limit(1)).first() is not None
 
 

@@ -104,9 +104,7 @@ class EcbRates:
 def _note(on: date, rate_date: date, *parts: str) -> str:
     notes = [p for p in parts if p]
     if rate_date != on:
-        notes.insert(
-            0, _("rate of {used} used for {day}").format(used=rate_date.isoformat(), day=on.isoformat())
-        )
+        notes.insert(0, _("rate of {used} used for {day}").format(used=rate_date.isoformat(), day=on.isoformat()))
     return "; ".join(notes)
 
 
@@ -123,9 +121,7 @@ class RateBook:
         """A book with every table stored in the node ``home``."""
         return cls(load_rates(home), ecb=ecb)
 
-    def convert(
-        self, amount: float, from_ccy: str, to_ccy: str, on: date, window_days: int = 7
-    ) -> Conversion:
+    def convert(self, amount: float, from_ccy: str, to_ccy: str, on: date, window_days: int = 7) -> Conversion:
         """``amount`` of ``from_ccy`` in ``to_ccy`` at the rate of ``on`` (see the module rules)."""
         key = (from_ccy, to_ccy, on, window_days)
         leg = self._cache.get(key)
@@ -153,9 +149,7 @@ class RateBook:
                 rate_date = min(vf[1], vt[1])
                 cross = "" if base in (f, t) else _("cross rate through {base}").format(base=base)
                 synthetic = _("synthetic rates") if table.synthetic else ""
-                leg = _Leg(
-                    vf[0] / vt[0], rate_date, f"operator:{table.name}", _note(on, rate_date, cross, synthetic)
-                )
+                leg = _Leg(vf[0] / vt[0], rate_date, f"operator:{table.name}", _note(on, rate_date, cross, synthetic))
                 if best is None or (rate_date, position) >= best[:2]:
                     best = (rate_date, position, leg)
         return best[2] if best else None
@@ -226,8 +220,7 @@ class RateBook:
         if not lacking:
             return ReferenceDataError(
                 _(
-                    "no common currency to convert {f} to {t} on {day}: load an operator table holding both "
-                    "(or EUR)"
+                    "no common currency to convert {f} to {t} on {day}: load an operator table holding both (or EUR)"
                 ).format(f=f, t=t, day=on.isoformat()),
                 details=details,
             )
@@ -236,9 +229,7 @@ class RateBook:
         if nearest is None:
             where = _("no source has any rate for it")
         else:
-            where = _("nearest rate date: {day} ({source})").format(
-                day=nearest[0].isoformat(), source=nearest[1]
-            )
+            where = _("nearest rate date: {day} ({source})").format(day=nearest[0].isoformat(), source=nearest[1])
             details["nearest"] = {"currency": ccy, "date": nearest[0].isoformat(), "source": nearest[1]}
         return ReferenceDataError(
             _("no exchange rate for {ccy} on {day} or the {w} days before; {where}").format(
@@ -249,6 +240,7 @@ class RateBook:
 
 
 _BOOKS: dict[Path | None, tuple[int, RateBook]] = {}
+_RESOLVED: dict[Path, Path] = {}  # node homes as given → resolved
 
 
 def rate_book(home: Path | None = None) -> RateBook:
@@ -256,8 +248,14 @@ def rate_book(home: Path | None = None) -> RateBook:
     if home is None:
         stamp = 0
     else:
-        home = Path(home).resolve()
-        stamp = os.stat(rates_dir(home)).st_mtime_ns
+        given = Path(home)
+        home = _RESOLVED.get(given)
+        if home is None:
+            home = _RESOLVED[given] = given.resolve()
+        try:  # one stat per call (the declaration path asks once a batch)
+            stamp = os.stat(home / "reference" / "rates").st_mtime_ns
+        except FileNotFoundError:
+            stamp = os.stat(rates_dir(home)).st_mtime_ns
     cached = _BOOKS.get(home)
     if cached is not None and cached[0] == stamp:
         return cached[1]

@@ -92,9 +92,7 @@ class HsEdition:
                 continue
             if len(code) not in (2, 4, 6) or code in out:
                 raise ReferenceDataError(
-                    _("{file} row {row}: bad or repeated HS code {code!r}").format(
-                        file=source, row=row, code=code
-                    )
+                    _("{file} row {row}: bad or repeated HS code {code!r}").format(file=source, row=row, code=code)
                 )
             parent = r["parent"] if r["parent"].isdigit() else None
             out[code] = HsEntry(code, r["description"], parent, len(code), r["section"])
@@ -193,11 +191,15 @@ def _parse_day(value: object, sidecar: Path, key: str) -> date | None:
 
 
 _EDITIONS: dict[Path, list[HsEdition]] = {}
+_RESOLVED: dict[Path, Path] = {}  # directories as given → resolved (the path asks per matched pair)
 
 
 def editions(data_dir: Path | None = None) -> list[HsEdition]:
     """The editions described in ``data_dir`` (default :func:`hs_dir`), oldest first."""
-    directory = (data_dir or hs_dir()).resolve()
+    given = data_dir or hs_dir()
+    directory = _RESOLVED.get(given)
+    if directory is None:
+        directory = _RESOLVED[given] = given.resolve()
     cached = _EDITIONS.get(directory)
     if cached is not None:
         return cached
@@ -214,9 +216,7 @@ def editions(data_dir: Path | None = None) -> list[HsEdition]:
         if valid_from is None:
             raise ReferenceDataError(_("{file}: valid_from is required").format(file=sidecar))
         sections = directory / str(meta["sections"]) if meta.get("sections") else None
-        found.append(
-            HsEdition(name, valid_from, _parse_day(meta.get("valid_to"), sidecar, "valid_to"), file, sections)
-        )
+        found.append(HsEdition(name, valid_from, _parse_day(meta.get("valid_to"), sidecar, "valid_to"), file, sections))
     found.sort(key=lambda e: e.valid_from)
     for older, newer in pairwise(found):
         if older.valid_to is None or older.valid_to >= newer.valid_from:

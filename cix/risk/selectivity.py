@@ -38,6 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cix.risk import node_model, registry
 from cix.risk.targeting import fast
+from cix.store.db import insert_rows
 from cix.store.tables_risk import risk_capacity, risk_decisions
 
 CHANNELS = ("green", "blue", "yellow", "red")
@@ -312,18 +313,7 @@ def _write_decisions(conn: Connection, cases: list[Case], version: str | None) -
          {k: (None if math.isnan(v) else v) for k, v in c.inputs.items()}, version, c.office, c.day, now, 0)
         for c in cases
     ]  # fmt: skip
-    if conn.dialect.name != "sqlite":
-        conn.execute(risk_decisions.insert(), [dict(zip(_DECISION_COLS, r, strict=True)) for r in rows])
-        return
-    procs = [(i, p) for i, col in enumerate(_DECISION_COLS) if (p := _bind(conn, risk_decisions.c[col])) is not None]
-    out = []
-    for r in rows:
-        v = list(r)
-        for i, p in procs:
-            v[i] = p(v[i])
-        out.append(tuple(v))
-    marks = ", ".join("?" * len(_DECISION_COLS))
-    conn.exec_driver_sql(f"INSERT INTO risk_decisions ({', '.join(_DECISION_COLS)}) VALUES ({marks})", out)
+    insert_rows(conn, risk_decisions, _DECISION_COLS, rows)
 
 
 def decide(conn: Connection, stored: list[Any], ctx: Any) -> list[Case]:

@@ -163,3 +163,48 @@ def _safe(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<url>"
+
+
+# --- the hot paths' statements, straight to the SQLite driver ----------------------------------------
+
+
+def bind_processors(conn: Connection, table: Any, cols: tuple[str, ...]) -> list[tuple[int, Any]]:
+    """(position, processor) of each column of ``cols`` whose type converts values before binding, as
+    Core would (dates and datetimes to text, JSON to text on SQLite)."""
+    out = []
+    for i, name in enumerate(cols):
+        p = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if p is not None:
+            out.append((i, p))
+    return out
+
+
+def insert_rows(conn: Connection, table: Any, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (tuples in the order of ``cols``) in one statement.
+
+    On SQLite the rows go to the driver's ``executemany`` with the values bound as Core binds them
+    (no statement compiled per call: the path writes a few rows per request); elsewhere through Core.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), [dict(zip(cols, r, strict=True)) for r in rows])
+        return
+    procs = bind_processors(conn, table, cols)
+    if procs:
+        bound = []
+        for r in rows:
+            v = list(r)
+            for i, p in procs:
+                v[i] = p(v[i])
+            bound.append(tuple(v))
+        rows = bound
+    marks = ", ".join("?" * len(cols))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({marks})", rows)
+
+
+def delete_ids(conn: Connection, table: Any, column: str, ids: list[int], chunk: int = 900) -> None:
+    """Delete the rows of ``table`` whose ``column`` is one of the integer ``ids``."""
+    for i in range(0, len(ids), chunk):
+        part = ",".join(str(int(x)) for x in ids[i : i + chunk])
+        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {column} IN ({part})")

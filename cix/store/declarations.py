@@ -122,8 +122,17 @@ def existing(conn: Connection, keys: Iterable[str]) -> dict[str, tuple[int, str]
     """Id and content hash of the current version of each stored key among ``keys``."""
     keys = list(keys)
     out: dict[str, tuple[int, str]] = {}
+    sqlite = conn.dialect.name == "sqlite"
     for i in range(0, len(keys), 900):
         chunk = keys[i : i + 900]
+        if sqlite:  # the driver directly: this runs for every batch, often of one record
+            sql = (
+                "SELECT natural_key, id, content_hash FROM declarations WHERE natural_key IN ("
+                + ",".join("?" * len(chunk))
+                + ")"
+            )
+            out.update({k: (did, h) for k, did, h in conn.exec_driver_sql(sql, tuple(chunk))})
+            continue
         q = select(declarations.c.natural_key, declarations.c.id, declarations.c.content_hash).where(
             declarations.c.natural_key.in_(chunk)
         )
@@ -142,7 +151,7 @@ def _next_ids(conn: Connection, n: int) -> list[int]:
     if conn.dialect.name == "postgresql":
         q = text("SELECT nextval(pg_get_serial_sequence('declarations', 'id')) FROM generate_series(1, :n)")
         return [r[0] for r in conn.execute(q, {"n": n})]
-    top = conn.execute(select(func.coalesce(func.max(declarations.c.id), 0))).scalar_one()
+    top = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM declarations").scalar_one()
     return list(range(top + 1, top + 1 + n))
 
 

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, select
 
 from cix.errors import NotFound, UsageError
 from cix.i18n import _
@@ -128,13 +128,15 @@ _CACHE: dict[str, tuple[tuple[Any, ...], ReferenceIndex]] = {}
 _LOCK = threading.Lock()
 
 
+_STAMP_SQL = (
+    "SELECT (SELECT max(id) FROM price_builds), (SELECT count(id) FROM price_manual),"
+    " (SELECT max(set_at) FROM price_manual)"
+)
+
+
 def _stamp(conn: Connection) -> tuple[Any, ...]:
-    q = select(
-        select(func.max(price_builds.c.id)).scalar_subquery(),
-        select(func.count(price_manual.c.id)).scalar_subquery(),
-        select(func.max(price_manual.c.set_at)).scalar_subquery(),
-    )
-    row = conn.execute(q).one()
+    """What changes when a build or a manual value changes (one small query; no statement compiled)."""
+    row = conn.exec_driver_sql(_STAMP_SQL).one()
     return tuple(str(v) for v in row)
 
 

@@ -13,11 +13,12 @@ import datetime as dt
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, select
 
 from cix.pipeline import steps
 from cix.reference.fx import RateBook, rate_book
 from cix.settings import Settings
+from cix.store.db import delete_ids, insert_rows
 from cix.store.declarations import now
 from cix.store.tables_valuation import valuation_results
 from cix.valuation import check, index
@@ -51,7 +52,7 @@ def run(conn: Connection, stored: list[steps.Stored], ctx: steps.PathContext) ->
     p = params(settings)
     texts, found = check.texts(), check.finder(idx, p.min_count)  # once a batch: language, look-up memo
     at = now()
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for s in imports:
         on = s.row["declared_on"]
         if isinstance(on, str):
@@ -62,29 +63,22 @@ def run(conn: Connection, stored: list[steps.Stored], ctx: steps.PathContext) ->
     save(conn, rows)
 
 
-def _row(declaration_id: int, result: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
-    return {
-        "declaration_id": declaration_id,
-        "status": result["status"],
-        "flagged": int(result["flagged"]),
-        "max_score": result["max_score"],
-        "undervalued_amount": result["undervalued_amount"],
-        "duty_at_stake": result["duty_at_stake"],
-        "currency": result["currency"],
-        "build_id": result["build_id"],
-        "checked_at": at,
-        "result": orjson.dumps(result).decode(),
-    }
+_COLS = ("declaration_id", "status", "flagged", "max_score", "undervalued_amount", "duty_at_stake", "currency",
+         "build_id", "checked_at", "result")  # fmt: skip
 
 
-def save(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Store results, replacing earlier ones of the same declarations (a re-check)."""
+def _row(declaration_id: int, result: dict[str, Any], at: dt.datetime) -> tuple[Any, ...]:
+    return (declaration_id, result["status"], int(result["flagged"]), result["max_score"],
+            result["undervalued_amount"], result["duty_at_stake"], result["currency"], result["build_id"], at,
+            orjson.dumps(result).decode())  # fmt: skip
+
+
+def save(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Store results (tuples in the order of ``_COLS``), replacing earlier ones of the same declarations."""
     if not rows:
         return
-    ids = [r["declaration_id"] for r in rows]
-    for i in range(0, len(ids), 900):
-        conn.execute(delete(valuation_results).where(valuation_results.c.declaration_id.in_(ids[i : i + 900])))
-    conn.execute(valuation_results.insert(), rows)
+    delete_ids(conn, valuation_results, "declaration_id", [r[0] for r in rows])
+    insert_rows(conn, valuation_results, _COLS, rows)
 
 
 def result_of(conn: Connection, declaration_id: int) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cix import __version__
 from cix.errors import CixError
+from cix.pipeline.group import GroupLodger, ProcessLodger
 from cix.settings import Settings
 from cix.store.db import open_store
 
@@ -30,8 +31,10 @@ def _error(status: int, code: str, message: str, details: object = None) -> JSON
     return JSONResponse({"error": body}, status_code=status)
 
 
-def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
-    """The node's application; with ``background`` its exchange runs while the server runs."""
+def create_app(settings: Settings, *, background: bool = True, lodge_process: bool = False) -> FastAPI:
+    """The node's application; with ``background`` its exchange runs while the server runs; with
+    ``lodge_process`` declarations lodged one per request go through a lodging process of their own
+    (:class:`~cix.pipeline.group.ProcessLodger`, what ``cix serve`` uses) rather than a thread."""
     import threading
     from contextlib import asynccontextmanager
 
@@ -44,6 +47,8 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = None
+        if isinstance(app.state.lodger, ProcessLodger):
+            app.state.lodger.start()
         if background:
             from cix.exchange.service import ExchangeService
 
@@ -55,6 +60,7 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
         finally:
             if service is not None:
                 service.stop()
+            app.state.lodger.close()
 
     app = FastAPI(
         title="cix node API",
@@ -65,6 +71,8 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.store = open_store(settings.store_url)
     app.state.store.settings = settings
+    # Declarations lodged one per request are written in groups by one thread (group commit).
+    app.state.lodger = ProcessLodger(app.state.store) if lodge_process else GroupLodger(app.state.store)
     app.state.node = node_mod.ensure(settings.home, settings.country, settings.authority)
     app.state.wake = threading.Event()
 

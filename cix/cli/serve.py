@@ -36,7 +36,7 @@ def serve(
 
             summary = load_demo(settings)
             err_console().print(_("demo data: {s}").format(s=summary))
-        application = create_app(settings)
+        application = create_app(settings, lodge_process=True)
     except CixError as exc:
         fail_from(exc)
     run_server(settings, host, port, application)
@@ -52,7 +52,7 @@ def run_server(settings: Settings, host: str, port: int, application: Any = None
     if application is None:
         from cix.api.app import create_app
 
-        application = create_app(settings)
+        application = create_app(settings, lodge_process=True)
     tls: dict[str, Any] = {}
     if settings.tls_cert and settings.tls_key:
         import ssl

@@ -279,9 +279,10 @@ def key_rows(recs: Iterable[Rec]) -> list[tuple[str, int, str]]:
     return [(k, r.id, r.side) for r in recs for k in _keys(r)]
 
 
-def index(conn: Connection, recs: Sequence[Rec]) -> int:
+def index(conn: Connection, recs: Sequence[Rec], fresh: set[int] | frozenset[int] = frozenset()) -> int:
+    """(Re)write the key rows of ``recs``; records in ``fresh`` were stored by this transaction and have none."""
     rows = key_rows(recs)
-    ids = [r.id for r in recs]
+    ids = [r.id for r in recs if r.id not in fresh]
     _delete_ids(conn, "match_keys", ids)
     if rows:
         if conn.dialect.name == "sqlite":
@@ -769,7 +770,9 @@ def _run(
     if not new:
         return {}
     recs = list(new.values())
-    index(conn, recs)
+    # Records handed over by the path were stored by this very transaction: they have no rows yet.
+    fresh = set(new) if records is not None else set()
+    index(conn, recs, fresh)
     new_imp = {r.id for r in recs if r.side == "import"}
     new_par = [r for r in recs if r.side == "partner"]
     new_par_ids = {r.id for r in new_par}
@@ -842,16 +845,16 @@ def _run(
         if pid in new_par_ids:
             mrows.append((pid, "partner", status, None, None, None, None, 0, 0, None, 0.0))
     drows = [r for iid in sorted(disc) for r in disc[iid]]
-    _write(conn, mrows, drows)
+    _write(conn, mrows, drows, fresh)
     chosen = sorted({c for d in decided.values() for c in d[4]})
     if chosen:
         _delete_ids(conn, "matches", chosen, " AND side = 'partner'")
     return _results(decided, disc)
 
 
-def _write(conn: Connection, mrows: list[tuple[Any, ...]], drows: list[Row]) -> None:
+def _write(conn: Connection, mrows: list[tuple[Any, ...]], drows: list[Row], fresh: set[int]) -> None:
     at = decl_store.now()
-    ids = [r[0] for r in mrows]
+    ids = [r[0] for r in mrows if r[0] not in fresh]
     _delete_ids(conn, "matches", ids)
     _delete_ids(conn, "match_discrepancies", ids)
     from cix.matching.service import insert_outcomes

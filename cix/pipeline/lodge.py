@@ -43,6 +43,8 @@ class Outcome:
     natural_key: str | None = None
     declaration_id: int | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: What the path's steps found for a declaration stored by this batch, by step ("risk": its channel).
+    path: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -178,13 +180,14 @@ def write_checked(
     """Store a validated batch in one transaction (the I/O half of a batch)."""
     s = Summary(read=checked.read, outcomes=[] if keep_outcomes else None)
     good, bad = checked.good, checked.bad
+    ctx = None
     for attempt in range(3):
         try:
             with store.write() as conn:
                 new, ids, dups, conflicts = _store_batch(conn, good, bad, source, resolve_quarantine)
                 if new and store.run_path:
                     with paused_gc():  # the steps allocate many small objects; no cyclic GC passes meanwhile
-                        steps.run(
+                        ctx = steps.run(
                             conn, [steps.Stored(i, p) for (_, p), i in zip(new, ids, strict=True)], store.settings
                         )
             break
@@ -200,11 +203,19 @@ def write_checked(
     s.quarantined = len(bad)
     if keep_outcomes and s.outcomes is not None:
         s.outcomes.extend(
-            Outcome(STORED, inc.locator, p.natural_key, did, p.warnings) for (inc, p), did in zip(new, ids, strict=True)
+            Outcome(STORED, inc.locator, p.natural_key, did, p.warnings, _path_of(ctx, did))
+            for (inc, p), did in zip(new, ids, strict=True)
         )
         s.outcomes.extend(dups)
         s.outcomes.extend(Outcome(QUARANTINED, inc.locator, key, None, probs) for inc, probs, _r, key in bad)
     return s
+
+
+def _path_of(ctx: steps.PathContext | None, declaration_id: int) -> dict[str, Any] | None:
+    if ctx is None:
+        return None
+    found = {name: r for name, by_id in ctx.results.items() if (r := by_id.get(declaration_id)) is not None}
+    return found or None
 
 
 def _store_batch(

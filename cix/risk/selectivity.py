@@ -348,5 +348,6 @@ def decide(conn: Connection, stored: list[Any], ctx: Any) -> list[Case]:
     _write_decisions(conn, cases, version)
     _upsert_capacity(conn, inc)
     for c in cases:
-        ctx.put("risk", c.id, {"channel": c.channel, "score": c.score, "reasons": c.reasons, "model_version": version})
+        score = c.score if math.isfinite(c.score) else 0.0  # as stored
+        ctx.put("risk", c.id, {"channel": c.channel, "score": score, "reasons": c.reasons, "model_version": version})
     return cases

@@ -9,7 +9,7 @@ import orjson
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
 
-from cix.api.deps import Principal, SettingsDep, StoreDep, requires
+from cix.api.deps import LodgerDep, Principal, SettingsDep, StoreDep, requires
 from cix.errors import Conflict, ValidationFailed
 from cix.ingest.readers import from_json_bytes
 from cix.pipeline import lifecycle
@@ -49,20 +49,12 @@ def _incoming(doc: Any, i: int | None = None) -> Any:
 def submit(
     response: Response,
     settings: SettingsDep,
-    store: StoreDep,
+    lodger: LodgerDep,
     who: Writer,
     declaration: dict[str, Any] = Body(..., description="One declaration (the model in docs/data-model.md)."),
 ) -> dict[str, Any]:
     """Lodge one declaration. 201 stored, 200 duplicate, 422 invalid (kept in quarantine), 409 conflict."""
-    s = lodge_batch(
-        store,
-        [_incoming(declaration)],
-        source=f"api:{who.name}",
-        keep_outcomes=True,
-        max_future_days=settings.max_future_days,
-    )
-    assert s.outcomes is not None
-    out = s.outcomes[0]
+    out = lodger.lodge(_incoming(declaration), source=f"api:{who.name}", max_future_days=settings.max_future_days)
     if out.status == STORED:
         return out.to_dict()
     if out.status == DUPLICATE:

@@ -13,13 +13,15 @@ import orjson
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
 
-from cix.api.deps import Principal, SettingsDep, StoreDep, requires
+from cix.api.deps import LodgerDep, Principal, SettingsDep, StoreDep, requires
 from cix.errors import Conflict, NotFound, ValidationFailed
 
 router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
 
 Reader = Annotated[Principal, requires("declarations.read")]
 Writer = Annotated[Principal, requires("declarations.write")]
+
+
 def _risk(name: str) -> Any:
     """A module of cix.risk, loaded on first use: the model brings LightGBM, and the server should start fast."""
     return importlib.import_module(f"cix.risk.{name}")
@@ -64,23 +66,23 @@ def lodge_and_decide(
     response: Response,
     settings: SettingsDep,
     store: StoreDep,
+    lodger: LodgerDep,
     who: Writer,
     declaration: dict[str, Any] = Body(..., description="One declaration (the model in docs/data-model.md)."),
 ) -> dict[str, Any]:
     """Lodge one declaration through the full path; 201 with its channel and reasons (200 duplicate)."""
     from cix.ingest.readers import from_json_bytes
-    from cix.pipeline.lodge import DUPLICATE, STORED, lodge_batch
+    from cix.pipeline.lodge import DUPLICATE, STORED
 
     inc = from_json_bytes(orjson.dumps(declaration), "json", "api")
-    s = lodge_batch(
-        store, [inc], source=f"api:{who.name}", keep_outcomes=True, max_future_days=settings.max_future_days
-    )
-    assert s.outcomes is not None
-    out = s.outcomes[0]
+    out = lodger.lodge(inc, source=f"api:{who.name}", max_future_days=settings.max_future_days)
     if out.status in (STORED, DUPLICATE):
         if out.status == DUPLICATE:
             response.status_code = 200
         body = out.to_dict()
+        decided = (out.path or {}).get("risk")
+        if decided is not None:  # decided by this request's batch: no need to read it back
+            return body | {k: decided[k] for k in ("channel", "score", "reasons", "model_version")}
         if out.declaration_id is not None:
             with store.read() as conn:
                 try:

@@ -233,8 +233,11 @@ def set_enabled(conn: Connection, profile_id: str, enabled: bool, actor: str | N
 
 def stamp(conn: Connection) -> tuple[int, Any]:
     """Changes to the profiles since a cache was filled show here (count of rows, last change)."""
+    if conn.dialect.name == "sqlite":  # asked once a batch by a lodging process: no statement compiled
+        n, last = conn.exec_driver_sql("SELECT count(*), max(changed_at) FROM risk_profiles").one()
+        return int(n), str(last)
     n, last = conn.execute(select(func.count(), func.max(risk_profiles.c.changed_at)).select_from(risk_profiles)).one()
-    return int(n), last
+    return int(n), str(last)
 
 
 # --- profiles received from partners --------------------------------------------------------------

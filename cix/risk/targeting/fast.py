@@ -191,13 +191,25 @@ def predict(model: Any, rows: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarr
         model._fast = fs
     x = fs.matrix(rows)
     names = fs.names
-    out: dict[str, np.ndarray] = {"new": x[:, names.index("h_pattern_n")] == 0}
+    new = x[:, names.index("h_pattern_n")] == 0
+    out: dict[str, np.ndarray] = {"new": new}
+    # The score takes the fraud expert for a known pattern and the general one for a new pattern
+    # (:func:`cix.risk.targeting.model.blend`): each runs only on the rows whose score uses it (the
+    # other rows get NaN, which the blend never reads). Each call costs LightGBM's set-up again.
+    wanted = {"fraud": ~new, "general": new}
     for name, b in model.boosters.items():
         if not isinstance(b, lgb.Booster):
             out[name] = np.full(len(rows), float(b))
             continue
         cols = [i for i, n in enumerate(names) if not (name == "general" and n in PATTERN_FEATURES)]
-        out[name] = np.asarray(b.predict(x[:, cols], num_threads=1), dtype=np.float64)
+        mask = wanted.get(name)
+        if mask is None:
+            out[name] = np.asarray(b.predict(x[:, cols], num_threads=1), dtype=np.float64)
+            continue
+        values = np.full(len(rows), np.nan)
+        if mask.any():
+            values[mask] = b.predict(x[mask][:, cols], num_threads=1)
+        out[name] = values
     out["duty"] = fs.duty(rows)
     return out
 

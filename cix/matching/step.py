@@ -35,4 +35,8 @@ def matching_step(conn: Any, stored: list[steps.Stored], ctx: steps.PathContext)
         ctx.put("matching", did, result)
 
 
-steps.register("matching", 10, matching_step)
+def warm(conn: Any, settings: Settings) -> None:
+    service.reference(settings)
+
+
+steps.register("matching", 10, matching_step, warm=warm)

@@ -149,7 +149,6 @@ def _child(conn: Any, url: str, settings: Any, run_path: bool, max_group: int) -
     from cix.pipeline import steps
     from cix.store.db import open_store
 
-    gc.freeze()  # the modules loaded so far are permanent: no collector passes over them
     try:
         from cix.risk.profiles import engine
 
@@ -157,10 +156,12 @@ def _child(conn: Any, url: str, settings: Any, run_path: bool, max_group: int) -
         engine.STAMP_TTL = 0.0
     except ImportError:
         pass
-    steps.load()
     store = open_store(url)
     store.settings = settings
     store.run_path = run_path
+    if run_path:
+        steps.warm(store, settings)
+    gc.freeze()  # the modules and the steps' state loaded so far are permanent: no collector passes over them
     lodger = GroupLodger(store, max_group=max_group)
     while True:
         try:

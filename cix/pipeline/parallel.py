@@ -41,6 +41,8 @@ def _init(url: str, cond: Any, turn: Any, settings: Any = None, run_path: bool =
     store = open_store(url, fresh=True)
     store.settings = settings
     store.run_path = run_path
+    if run_path:  # the steps' model, profiles and references, loaded while the first batch is checked
+        steps.warm(store, settings)
     _W["store"] = store
     _W["cond"] = cond
     _W["turn"] = turn
@@ -87,10 +89,16 @@ def warm(run_path: bool = True) -> None:
     pays its start-up once.
     """
     if run_path and _threaded():
-        from multiprocessing import forkserver
+        ctx = _context(run_path)
+        # The server imports the preloaded modules before it forks anything: have it fork once now,
+        # so that those seconds are spent here and not by the first import.
+        p = ctx.Process(target=_noop)
+        p.start()
+        p.join()
 
-        _context(run_path)
-        forkserver.ensure_running()
+
+def _noop() -> None:
+    return None
 
 
 def jsonl_batches(chunks: Iterable[bytes], name: str, size: int) -> Iterator[Lines]:

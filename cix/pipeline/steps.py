@@ -14,6 +14,7 @@ reads the matching discrepancies and the valuation scores without reading them b
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from typing import Any
 
 from cix.settings import Settings
 from cix.store.declarations import Prepared
+
+log = logging.getLogger("cix.pipeline")
 
 
 @dataclass(slots=True)
@@ -58,8 +61,10 @@ class PathContext:
 
 
 StepFn = Callable[[Any, list[Stored], PathContext], None]
+WarmFn = Callable[[Any, Settings], None]
 
 _STEPS: list[tuple[int, str, StepFn]] = []
+_WARM: dict[str, WarmFn] = {}
 _LOADED = False
 _LOCK = threading.Lock()
 
@@ -67,11 +72,32 @@ _LOCK = threading.Lock()
 BUILTIN = ("cix.matching.step", "cix.valuation.step", "cix.risk.step")
 
 
-def register(name: str, order: int, fn: StepFn) -> None:
-    """Add (or replace) the step ``name``; steps run by ascending ``order``."""
+def register(name: str, order: int, fn: StepFn, *, warm: WarmFn | None = None) -> None:
+    """Add (or replace) the step ``name``; steps run by ascending ``order``. ``warm(conn, settings)``,
+    if given, loads what the step keeps in memory (model, profiles, references) ahead of its first batch."""
     _STEPS[:] = [s for s in _STEPS if s[1] != name]
     _STEPS.append((order, name, fn))
     _STEPS.sort(key=lambda s: (s[0], s[1]))
+    if warm is not None:
+        _WARM[name] = warm
+    else:
+        _WARM.pop(name, None)
+
+
+def warm(store: Any, settings: Settings | None = None) -> None:
+    """Load every step's in-memory state from ``store`` now (a worker or lodging process starting up),
+    so that the first batch does not pay for it inside the write turn. Only reads; a failure here is
+    left for the step itself to report when it runs."""
+    load()
+    settings = settings or Settings()
+    try:
+        with store.read() as conn:
+            for name in names():
+                fn = _WARM.get(name)
+                if fn is not None:
+                    fn(conn, settings)
+    except Exception:  # the step raises it again, with its own message, when a batch needs it
+        log.warning("warming the declaration path's steps failed", exc_info=True)
 
 
 def load() -> None:

@@ -52,4 +52,18 @@ def run(conn: Connection, stored: list[steps.Stored], ctx: steps.PathContext) ->
             selectivity.decide(conn, again, ctx)
 
 
-steps.register("risk", 30, run)
+def warm(conn: Connection, settings: Any) -> None:
+    """The active model, the day's compiled profiles and the inspection books, loaded ahead."""
+    import datetime as dt
+
+    selectivity._active_model(conn)
+    engine, facts = selectivity._profiles()
+    if engine is not None:
+        profiles = engine.active(conn, dt.date.today())
+        if profiles:
+            engine.selector(profiles)
+    if facts is not None and conn.dialect.name == "sqlite" and facts.CACHE_INSPECTIONS:
+        facts._BOOKS.timelines(conn, [], [])
+
+
+steps.register("risk", 30, run, warm=warm)

@@ -95,4 +95,9 @@ def result_of(conn: Connection, declaration_id: int) -> dict[str, Any] | None:
     return out
 
 
-steps.register(NAME, 20, run)
+def warm(conn: Connection, settings: Settings) -> None:
+    index.current(conn)
+    _book(settings)
+
+
+steps.register(NAME, 20, run, warm=warm)

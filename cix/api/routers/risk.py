@@ -5,12 +5,14 @@ Thin: the work is in :mod:`cix.risk` (decisions, registry, feedback) and :mod:`c
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import importlib
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from cix.api.deps import LodgerDep, Principal, SettingsDep, StoreDep, requires
@@ -61,8 +63,17 @@ class AdoptIn(BaseModel):
 
 
 # -- the declaration path, answered with the channel ------------------------------------------------
+def _stored_decision(store: Any, declaration_id: int) -> dict[str, Any] | None:
+    with store.read() as conn:
+        try:
+            d: dict[str, Any] = _risk("decisions").get(conn, declaration_id)
+        except NotFound:  # a kind that gets no channel (export, preliminary): no decision
+            return None
+    return d
+
+
 @router.post("/declarations", status_code=201)
-def lodge_and_decide(
+async def lodge_and_decide(
     response: Response,
     settings: SettingsDep,
     store: StoreDep,
@@ -70,12 +81,15 @@ def lodge_and_decide(
     who: Writer,
     declaration: dict[str, Any] = Body(..., description="One declaration (the model in docs/data-model.md)."),
 ) -> dict[str, Any]:
-    """Lodge one declaration through the full path; 201 with its channel and reasons (200 duplicate)."""
+    """Lodge one declaration through the full path; 201 with its channel and reasons (200 duplicate).
+
+    Asynchronous: the request waits for its group's commit without holding a worker thread."""
     from cix.ingest.readers import from_json_bytes
     from cix.pipeline.lodge import DUPLICATE, STORED
 
     inc = from_json_bytes(orjson.dumps(declaration), "json", "api")
-    out = lodger.lodge(inc, source=f"api:{who.name}", max_future_days=settings.max_future_days)
+    fut = lodger.submit(inc, source=f"api:{who.name}", max_future_days=settings.max_future_days)
+    out = await asyncio.wrap_future(fut)
     if out.status in (STORED, DUPLICATE):
         if out.status == DUPLICATE:
             response.status_code = 200
@@ -84,11 +98,7 @@ def lodge_and_decide(
         if decided is not None:  # decided by this request's batch: no need to read it back
             return body | {k: decided[k] for k in ("channel", "score", "reasons", "model_version")}
         if out.declaration_id is not None:
-            with store.read() as conn:
-                try:
-                    d = _risk("decisions").get(conn, out.declaration_id)
-                except NotFound:  # a kind that gets no channel (export, preliminary): no decision
-                    d = None
+            d = await run_in_threadpool(_stored_decision, store, out.declaration_id)
             if d is not None:
                 body |= {k: d[k] for k in ("channel", "score", "reasons", "model_version")}
         return body

@@ -159,6 +159,7 @@ def _child(conn: Any, url: str, settings: Any, run_path: bool, max_group: int) -
     store = open_store(url)
     store.settings = settings
     store.run_path = run_path
+    store.checkpoint_in_background()  # no request waits for a WAL checkpoint
     if run_path:
         steps.warm(store, settings)
     gc.freeze()  # the modules and the steps' state loaded so far are permanent: no collector passes over them

@@ -41,6 +41,7 @@ def _init(url: str, cond: Any, turn: Any, settings: Any = None, run_path: bool =
     store = open_store(url, fresh=True)
     store.settings = settings
     store.run_path = run_path
+    store.checkpoint_in_background()  # no write turn waits for a WAL checkpoint
     if run_path:  # the steps' model, profiles and references, loaded while the first batch is checked
         steps.warm(store, settings)
     _W["store"] = store

@@ -90,6 +90,7 @@ class Store:
         # and whether storing a declaration runs those steps (matching, valuation, risk, channel).
         self.settings: Any = None
         self.run_path = True
+        self._checkpointing = False
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -117,6 +118,41 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def checkpoint_in_background(self, interval: float = 1.0) -> None:
+        """SQLite: take the WAL checkpoints off the write path (a process that writes all day calls this).
+
+        By default the commit that fills the write-ahead log past 1,000 pages copies it into the
+        database and syncs it, and the write that commits waits for that (hundreds of milliseconds on
+        a slow disk). Here this store's connections never checkpoint on commit; a thread of its own
+        runs a passive checkpoint every ``interval`` seconds instead, which writers do not wait for.
+        """
+        if not self.is_sqlite or self._checkpointing:
+            return
+        path = self.engine.url.database
+        if not path or path == ":memory:":
+            return
+        self._checkpointing = True
+
+        def no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+
+        event.listen(self.engine, "connect", no_autocheckpoint)
+        self.engine.dispose()  # pooled connections made before come back with the setting
+
+        def run() -> None:
+            import sqlite3
+            import time
+
+            conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+            while True:
+                time.sleep(interval)
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:  # busy or gone: the next round tries again
+                    continue
+
+        threading.Thread(target=run, name="cix-checkpoint", daemon=True).start()
 
 
 def _reason(exc: SQLAlchemyError) -> str:

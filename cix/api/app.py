@@ -47,8 +47,6 @@ def create_app(settings: Settings, *, background: bool = True, lodge_process: bo
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = None
-        if isinstance(app.state.lodger, ProcessLodger):
-            app.state.lodger.start()
         if background:
             from cix.exchange.service import ExchangeService
 

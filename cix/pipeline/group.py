@@ -16,6 +16,7 @@ after the other: the first is stored, the next is its duplicate (or a conflict).
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
@@ -50,8 +51,8 @@ class GroupLodger:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
-        #: Sizes of the groups written so far (how much sharing the load brought), for tests and metrics.
-        self.groups: list[int] = []
+        #: Sizes of the last groups written (how much sharing the load brought), for tests and metrics.
+        self.groups: collections.deque[int] = collections.deque(maxlen=10_000)
 
     def submit(self, record: Incoming, *, source: str | None = None, max_future_days: int = 1) -> Future[Outcome]:
         """Hand a record over; the future gives its :class:`Outcome` once its group is committed."""
@@ -119,21 +120,18 @@ class GroupLodger:
 
     def _lodge(self, group: list[_Job], source: str | None, max_future_days: int) -> None:
         """One batch for the group; each job's future gets the outcome of its record."""
-        originals = [j.record.locator for j in group]
-        batch = []
-        for k, j in enumerate(group):  # unique locators find each record's outcome in the summary
-            r = j.record
-            batch.append(Incoming(r.raw, r.format, r.data, str(k), r.problems, r.inspection, r.paths))
+        batch = [j.record for j in group]
         summary = lodge_batch(self.store, batch, source=source, keep_outcomes=True, max_future_days=max_future_days)
+        position = {id(r): k for k, r in enumerate(batch)}
         found: dict[int, Outcome] = {}
         for o in summary.outcomes or []:
-            k = int(o.locator or "-1")
-            o.locator = originals[k]
+            k = position.get(id(o.record), -1)
+            o.record = None  # the caller has it; the outcome travels without it
             found[k] = o
         for k, j in enumerate(group):
             mine = found.get(k)
             if mine is None:  # every record has an outcome (stored + duplicates + quarantined = read)
-                j.future.set_exception(RuntimeError(f"no outcome for record {originals[k]!r}"))
+                j.future.set_exception(RuntimeError(f"no outcome for record {j.record.locator!r}"))
             else:
                 j.future.set_result(mine)
 
@@ -145,9 +143,14 @@ def _child(conn: Any, url: str, settings: Any, run_path: bool, max_group: int) -
     """The lodging process: groups what arrives on ``conn``, lodges each group, sends the outcomes back."""
     import gc
     import pickle
+    import signal
 
     from cix.pipeline import steps
     from cix.store.db import open_store
+
+    # Ctrl-C reaches the whole process group: the server stops this process itself (close(), or the
+    # pipe closing when the server is gone), after what it holds is written.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     try:
         from cix.risk.profiles import engine
@@ -220,7 +223,8 @@ class ProcessLodger:
         self._closed = False
 
     def start(self) -> None:
-        """Start the child now (a server calls this at start-up, so the first request does not wait)."""
+        """Start the child now rather than at the first record (``cix serve`` waits for the first record:
+        a node that lodges nothing through its API never pays for the process)."""
         with self._lock:
             self._ensure()
 

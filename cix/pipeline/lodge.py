@@ -45,6 +45,8 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     #: What the path's steps found for a declaration stored by this batch, by step ("risk": its channel).
     path: dict[str, Any] | None = None
+    #: The input record this is the outcome of (not part of the outcome's text; None once handed on).
+    record: Incoming | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,11 +205,13 @@ def write_checked(
     s.quarantined = len(bad)
     if keep_outcomes and s.outcomes is not None:
         s.outcomes.extend(
-            Outcome(STORED, inc.locator, p.natural_key, did, p.warnings, _path_of(ctx, did))
+            Outcome(STORED, inc.locator, p.natural_key, did, p.warnings, _path_of(ctx, did), inc)
             for (inc, p), did in zip(new, ids, strict=True)
         )
         s.outcomes.extend(dups)
-        s.outcomes.extend(Outcome(QUARANTINED, inc.locator, key, None, probs) for inc, probs, _r, key in bad)
+        s.outcomes.extend(
+            Outcome(QUARANTINED, inc.locator, key, None, probs, record=inc) for inc, probs, _r, key in bad
+        )
     return s
 
 
@@ -245,7 +249,7 @@ def _store_batch(
     ids = decl_store.insert_many(conn, [p for _, p in new])
     new_ids = {p.natural_key: did for (_, p), did in zip(new, ids, strict=True)}
     dups = [
-        Outcome(DUPLICATE, inc.locator, p.natural_key, did or new_ids.get(p.natural_key), p.warnings)
+        Outcome(DUPLICATE, inc.locator, p.natural_key, did or new_ids.get(p.natural_key), p.warnings, record=inc)
         for inc, p, did in dup_of
     ]
     if resolve_quarantine and new and store_has_open_quarantine(conn):

@@ -12,7 +12,7 @@ from cix.pipeline import group
 from cix.pipeline.group import GroupLodger, ProcessLodger
 from cix.pipeline.lodge import DUPLICATE, QUARANTINED, STORED
 from cix.store.schema import declarations, quarantine
-from tests.pipeline.test_lodge import bad_unit, count, decl, incoming
+from tests.pipeline.test_lodge import bad_unit, count, decl, entries, incoming
 
 
 def _gated(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
@@ -44,7 +44,7 @@ def test_records_that_queue_meanwhile_are_lodged_as_one_group(store: Any, monkey
     outcomes = [f.result(10) for f in futures]
     lodger.close()
     assert first.result().status == STORED
-    assert lodger.groups == [1, len(docs)]
+    assert list(lodger.groups) == [1, len(docs)]
     assert [o.status for o in outcomes[:7]] == [STORED] * 7
     # The same record again is a duplicate of the one stored in the same group; other content is a conflict.
     assert outcomes[7].status == DUPLICATE and outcomes[7].declaration_id == outcomes[0].declaration_id
@@ -54,6 +54,8 @@ def test_records_that_queue_meanwhile_are_lodged_as_one_group(store: Any, monkey
     assert [o.locator for o in outcomes] == [f"api#{i}" for i in range(len(docs))]
     assert count(store, declarations) == 8
     assert count(store, quarantine) == 2
+    # Quarantine keeps each record's own locator, whatever group it was lodged in.
+    assert sorted(e["locator"] for e in entries(store)) == ["api#8", "api#9"]
 
 
 def test_a_failing_group_is_retried_record_by_record(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,7 +79,7 @@ def test_a_failing_group_is_retried_record_by_record(store: Any, monkeypatch: py
         futures[1].result(10)
     assert futures[2].result(10).status == STORED
     lodger.close()
-    assert lodger.groups == [1, 3]  # the retries of the failed group are not new groups
+    assert list(lodger.groups) == [1, 3]  # the retries of the failed group are not new groups
     assert count(store, declarations) == 3
 
 

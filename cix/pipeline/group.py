@@ -17,6 +17,7 @@ after the other: the first is stored, the next is its duplicate (or a conflict).
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import queue
 import threading
@@ -215,7 +216,7 @@ class ProcessLodger:
         self.store = store
         self.max_group = max(1, max_group)
         self._lock = threading.Lock()
-        self._send_lock = threading.Lock()
+        self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()  # what the sender thread writes to the child
         self._pending: dict[int, tuple[Future[Outcome], Any]] = {}  # job id -> (future, its child's pipe)
         self._next = 0
         self._proc: Any = None
@@ -245,7 +246,26 @@ class ProcessLodger:
         proc.start()
         there.close()
         self._proc, self._conn = proc, here
+        self._outbox = queue.SimpleQueue()
         threading.Thread(target=self._read, args=(here,), name="cix-lodger-results", daemon=True).start()
+        threading.Thread(target=self._send, args=(here, self._outbox), name="cix-lodger-send", daemon=True).start()
+
+    def _send(self, conn: Any, outbox: queue.SimpleQueue[Any]) -> None:
+        """Write records to the child from a thread of its own: a caller (an event loop) never blocks on
+        a full pipe while the child is busy writing a group."""
+        while True:
+            item = outbox.get()
+            if item is None:  # close(): tell the child to stop once it has written what it holds
+                with contextlib.suppress(OSError, ValueError):
+                    conn.send(None)
+                return
+            try:
+                conn.send(item)
+            except (OSError, ValueError) as exc:
+                with self._lock:
+                    entry = self._pending.pop(item[0], None)
+                if entry is not None:
+                    entry[0].set_exception(RuntimeError(f"the lodging process is not reachable: {exc}"))
 
     def _read(self, conn: Any) -> None:
         while True:
@@ -278,15 +298,8 @@ class ProcessLodger:
             self._ensure()
             jid = self._next
             self._next += 1
-            conn = self._conn
-            self._pending[jid] = (fut, conn)
-        try:
-            with self._send_lock:
-                conn.send((jid, record, source, max_future_days))
-        except (OSError, ValueError) as exc:
-            with self._lock:
-                self._pending.pop(jid, None)
-            fut.set_exception(RuntimeError(f"the lodging process is not reachable: {exc}"))
+            self._pending[jid] = (fut, self._conn)
+            self._outbox.put((jid, record, source, max_future_days))
         return fut
 
     def lodge(self, record: Incoming, *, source: str | None = None, max_future_days: int = 1) -> Outcome:
@@ -296,14 +309,11 @@ class ProcessLodger:
         """Let the child write what it holds, then stop it."""
         with self._lock:
             self._closed = True
-            proc, conn = self._proc, self._conn
+            proc = self._proc
+            if proc is not None:
+                self._outbox.put(None)  # after every record already handed over: the child stops there
         if proc is None:
             return
-        try:
-            with self._send_lock:
-                conn.send(None)
-        except (OSError, ValueError):
-            pass
         proc.join(timeout)
         if proc.is_alive():
             proc.terminate()

@@ -112,3 +112,18 @@ def test_lodging_process_answers_each_record_and_survives_its_child(sqlite_store
         lodger.close()
     assert count(sqlite_store, declarations) == 7
     assert count(sqlite_store, quarantine) == 1
+
+
+def test_closing_the_lodging_process_writes_what_it_was_handed_first(sqlite_store: Any) -> None:
+    import time
+
+    sqlite_store.run_path = False
+    lodger = ProcessLodger(sqlite_store)
+    futures = [lodger.submit(incoming(decl(f"Q-{i}")), source="api:q") for i in range(20)]
+    child = lodger._proc
+    t0 = time.monotonic()
+    lodger.close()
+    assert time.monotonic() - t0 < 25  # the child was told to stop, not waited out
+    assert [f.result(5).status for f in futures] == [STORED] * 20
+    assert not child.is_alive() and child.exitcode == 0
+    assert count(sqlite_store, declarations) == 20

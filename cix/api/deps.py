@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from cix.errors import AuthError, Forbidden
-from cix.pipeline.group import GroupLodger, ProcessLodger
+from cix.pipeline.group import Lodger
 from cix.settings import Settings
 from cix.store.db import Store
 
@@ -77,13 +77,13 @@ def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def get_lodger(request: Request) -> GroupLodger | ProcessLodger:
+def get_lodger(request: Request) -> Lodger:
     return request.app.state.lodger
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
-LodgerDep = Annotated[GroupLodger | ProcessLodger, Depends(get_lodger)]
+LodgerDep = Annotated[Lodger, Depends(get_lodger)]
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost", "testclient")
 

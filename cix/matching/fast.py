@@ -784,18 +784,19 @@ def _run(
     imp_recs = [known[i] for i in sorted(imports) if i in known and known[i].side == "import"]
     now = now or dt.datetime.now(dt.UTC)
 
-    def decide(partners: set[int]) -> tuple[dict[int, Decision], list[tuple[int, str]]]:
+    def decide(partners: set[int]) -> tuple[dict[int, Rec], dict[int, Decision], list[tuple[int, str]]]:
         missing = partners - set(known)
         if missing:
             known.update(read(conn, missing, country=country))
         pool = {i: known[i] for i in sorted(imports | partners) if i in known}
-        return match(
+        decided, lonely = match(
             pool,
             imports,
             window_days=settings.match_window_days,
             unmatched_after_hours=settings.match_unmatched_after_hours,
             now=now,
         )
+        return pool, decided, lonely
 
     # First the partner records that share a UCR, document or container with the imports; then, for
     # the imports not matched to an export by such a key (the others never reach a fall-back), those
@@ -805,7 +806,7 @@ def _run(
     # every key.
     strong = (k for k, _d, _s in key_rows(imp_recs) if not k.startswith("t:"))
     partners = new_par_ids | lookup(conn, strong, "partner")
-    decided, lonely = decide(partners)
+    pool, decided, lonely = decide(partners)
     rest = [r for r in imp_recs if not _by_export_key(decided[r.id], known)]
     near: dict[str, list[Rec]] = {}
     for r in rest:
@@ -815,8 +816,7 @@ def _run(
     pairs = fallback_candidates(conn, near, "partner", settings.match_window_days) if near else set()
     if pairs - partners:
         partners |= pairs
-        decided, lonely = decide(partners)
-    pool = {i: known[i] for i in sorted(imports | partners) if i in known}
+        pool, decided, lonely = decide(partners)
     ref = _Cached(reference if reference is not None else service.reference(settings))
     disc: dict[int, list[Row]] = {}
     for iid, d in decided.items():

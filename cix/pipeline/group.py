@@ -42,7 +42,22 @@ class _Job:
     future: Future[Outcome] = field(default_factory=Future)
 
 
-class GroupLodger:
+class Lodger:
+    """What a caller hands records to: :class:`GroupLodger` (a thread) or :class:`ProcessLodger` (a process)."""
+
+    def submit(self, record: Incoming, *, source: str | None = None, max_future_days: int = 1) -> Future[Outcome]:
+        """Hand a record over; the future gives its :class:`Outcome` once its group is committed."""
+        raise NotImplementedError
+
+    def lodge(self, record: Incoming, *, source: str | None = None, max_future_days: int = 1) -> Outcome:
+        """Lodge one record and wait for its outcome."""
+        return self.submit(record, source=source, max_future_days=max_future_days).result()
+
+    def close(self, timeout: float = 30.0) -> None:
+        raise NotImplementedError
+
+
+class GroupLodger(Lodger):
     """One writer thread lodging the records of many callers in groups (see the module)."""
 
     def __init__(self, store: Store, *, max_group: int = MAX_GROUP) -> None:
@@ -56,7 +71,6 @@ class GroupLodger:
         self.groups: collections.deque[int] = collections.deque(maxlen=10_000)
 
     def submit(self, record: Incoming, *, source: str | None = None, max_future_days: int = 1) -> Future[Outcome]:
-        """Hand a record over; the future gives its :class:`Outcome` once its group is committed."""
         job = _Job(record, source, max_future_days)
         with self._lock:
             if self._closed:
@@ -66,10 +80,6 @@ class GroupLodger:
                 self._thread.start()
             self._queue.put(job)
         return job.future
-
-    def lodge(self, record: Incoming, *, source: str | None = None, max_future_days: int = 1) -> Outcome:
-        """Lodge one record and wait for its outcome."""
-        return self.submit(record, source=source, max_future_days=max_future_days).result()
 
     def close(self, timeout: float = 30.0) -> None:
         """Write what is queued, then stop the writer thread."""
@@ -201,7 +211,7 @@ def _child(conn: Any, url: str, settings: Any, run_path: bool, max_group: int) -
             return
 
 
-class ProcessLodger:
+class ProcessLodger(Lodger):
     """:class:`GroupLodger`'s writer in a child process (what ``cix serve`` uses).
 
     The path's work (validation, storage, matching, valuation, risk) then runs on its own core instead
@@ -210,6 +220,7 @@ class ProcessLodger:
     writer does. The child starts from a fresh interpreter (``spawn``: the server has threads, and a
     forked copy of Polars' thread pool hangs). If it dies, the requests waiting fail with an error
     and the next request starts a new child; nothing committed is lost, nothing is written twice.
+    The child starts with the first record: a node that lodges nothing through its API never pays for it.
     """
 
     def __init__(self, store: Store, *, max_group: int = MAX_GROUP) -> None:
@@ -222,12 +233,6 @@ class ProcessLodger:
         self._proc: Any = None
         self._conn: Any = None
         self._closed = False
-
-    def start(self) -> None:
-        """Start the child now rather than at the first record (``cix serve`` waits for the first record:
-        a node that lodges nothing through its API never pays for the process)."""
-        with self._lock:
-            self._ensure()
 
     def _ensure(self) -> None:
         if self._proc is not None and self._proc.is_alive():
@@ -301,9 +306,6 @@ class ProcessLodger:
             self._pending[jid] = (fut, self._conn)
             self._outbox.put((jid, record, source, max_future_days))
         return fut
-
-    def lodge(self, record: Incoming, *, source: str | None = None, max_future_days: int = 1) -> Outcome:
-        return self.submit(record, source=source, max_future_days=max_future_days).result()
 
     def close(self, timeout: float = 30.0) -> None:
         """Let the child write what it holds, then stop it."""

@@ -95,7 +95,6 @@ def test_lodging_process_answers_each_record_and_survives_its_child(sqlite_store
     sqlite_store.run_path = False
     lodger = ProcessLodger(sqlite_store)
     try:
-        lodger.start()
         futures = [lodger.submit(incoming(decl(f"P-{i}"), f"api#{i}"), source="api:p") for i in range(6)]
         again = lodger.submit(incoming(decl("P-0"), "api#again"), source="api:p")
         bad = lodger.submit(incoming(bad_unit("P-BAD"), "api#bad"), source="api:p")

@@ -3,12 +3,14 @@
 The generator's pairs (:func:`cix.generate.iter_pairs`: 20 % of pairs lack the UCR on one side, 10 %
 carry a mistyped container, 5 % of the records of each side have no counterpart) become store rows
 (declarations with their JSON, goods items; exports as received from a partner) and are bulk-inserted,
-in id order, into a fresh SQLite store, the bench's throwaway file, without journal or sync; generation
-and loading are not timed. Timed: :func:`cix.matching.service.run_bulk` — reading both sides from the
-store, matching, comparing and writing the outcomes back (commit included). The floor is an exact
-join on UCR of the same store's records, in the same engine (Polars), reading the same rows with the
-same code (:func:`cix.matching.records.read_bulk`), same run. ``correct_share`` is counted from the
-stored outcomes against the generator's pairs, never from the engine's counters.
+in id order, into a fresh SQLite store, the bench's throwaway file, without journal or sync; the
+fields matching reads are then copied out of the JSON into their columns, as the declaration path
+does when it stores a record. Generation and loading are not timed. Timed:
+:func:`cix.matching.service.run_bulk` — reading both sides from the store, matching, comparing and
+writing the outcomes back (commit included). The floor is an exact join on UCR of the same store's
+records, in the same engine (Polars), reading the same rows with the same code
+(:func:`cix.matching.records.read_bulk`), same run. ``correct_share`` is counted from the stored
+outcomes against the generator's pairs, never from the engine's counters.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import polars as pl
 
 from cix.settings import Settings
 from cix.store.db import open_store
-from cix.store.declarations import _DECL_COLS, _GOODS_COLS
+from cix.store.declarations import _DECL_COLS, _GOODS_COLS, MATCH_COLUMNS, fill_match_sql
 
-_DECL, _GOODS = _DECL_COLS, _GOODS_COLS
+# The generator's rows carry the JSON; the match columns are filled from it after loading.
+_DECL, _GOODS = [c for c in _DECL_COLS if c not in MATCH_COLUMNS], _GOODS_COLS
 _GOODS_FLOAT = ("quantity", "net_mass", "gross_mass", "invoice_amount", "customs_value", "tax_rate")
 _CHUNK = 100_000
 
@@ -133,7 +136,8 @@ def load(path: Path, decl: pl.DataFrame, goods: pl.DataFrame) -> None:
     """Bulk-insert the generated rows into the (migrated, closed) SQLite store at ``path``, in id order.
 
     The bench's store is a throwaway file, so the load runs without journal or sync, in one
-    transaction; the store is back in WAL mode for the timed run."""
+    transaction, and ends by copying the fields matching reads out of the JSON into their columns
+    (:func:`cix.store.declarations.fill_match_sql`); the store is back in WAL mode for the timed run."""
     con = sqlite3.connect(path, isolation_level=None)
     try:
         con.execute("PRAGMA journal_mode=OFF")
@@ -145,6 +149,7 @@ def load(path: Path, decl: pl.DataFrame, goods: pl.DataFrame) -> None:
             sql = f"INSERT INTO {table} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})"
             for part in frame.iter_slices(50_000):
                 con.executemany(sql, part.iter_rows())
+        con.execute(fill_match_sql("sqlite"))  # what the declaration path stores beside the JSON
         con.execute("COMMIT")
         con.execute("PRAGMA journal_mode=WAL")
     finally:
@@ -169,7 +174,6 @@ def run(count: int, *, seed: int = 11, cache: Path | None = None) -> dict[str, A
         store.settings = settings
         # Modules the reader loads on first use are loaded before either timing starts.
         import adbc_driver_sqlite.dbapi  # noqa: F401
-        import duckdb  # noqa: F401
 
         # Floor: the same rows read by the same code, an exact join on UCR in the same engine.
         t0 = time.perf_counter()

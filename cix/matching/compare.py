@@ -65,12 +65,13 @@ def _fmt(x: pl.Expr) -> pl.Expr:
 
 
 def _map(frame: pl.DataFrame, cols: list[str], fn: Callable[..., object], out: str, dtype: pl.DataType) -> pl.DataFrame:
-    """Apply a Python look-up once per distinct ``cols`` tuple and join the result back."""
+    """Apply a Python look-up once per distinct ``cols`` tuple; the result becomes column ``out``."""
     keys = frame.select(cols).unique()
     vals = [fn(*row) for row in keys.iter_rows()]
-    return frame.join(
-        keys.with_columns(pl.Series(out, vals, dtype=dtype, strict=False)), on=cols, how="left", nulls_equal=True
-    )
+    table = keys.with_columns(pl.Series(out, vals, dtype=dtype, strict=False))
+    # Joined on the key columns alone (the frame itself is wide), in the frame's row order.
+    col = frame.select(cols).join(table, on=cols, how="left", nulls_equal=True, maintain_order="left")[out]
+    return frame.with_columns(col)
 
 
 def _adjust(incoterm: str, freight: str, insurance: str) -> pl.Expr:
@@ -103,7 +104,7 @@ def compare(pairs: pl.DataFrame, records: pl.DataFrame, goods: pl.DataFrame, ref
     ri = rec.rename({c: f"{c}_i" for c in rec.columns if c != "id"}).rename({"id": "declaration_id"})
     rp = rec.rename({c: f"{c}_p" for c in rec.columns if c != "id"}).rename({"id": "counterpart_id"})
     decl = pairs.join(ri, on="declaration_id", how="left").join(rp, on="counterpart_id", how="left")
-    parts = []
+    parts: list[pl.DataFrame | pl.LazyFrame] = []
     for who in ("importer", "exporter"):
         ours, theirs = pl.col(f"{who}_id_i"), pl.col(f"{who}_id_p")
         parts.append(
@@ -148,7 +149,7 @@ def compare(pairs: pl.DataFrame, records: pl.DataFrame, goods: pl.DataFrame, ref
     items = items.join(decl, on=["declaration_id", "counterpart_id"], how="left")
     present_i, present_p = pl.col("hs_code_i").is_not_null(), pl.col("hs_code_p").is_not_null()
     both = items.filter(present_i & present_p)
-    missing = items.filter(~(present_i & present_p))
+    missing = items.filter(~(present_i & present_p)).lazy()
     # Duty rates: the item's own, else the tariff for its code and origin.
     both = _map(both, ["hs_code_i", "origin_i"], ref.tariff, "tariff_i", pl.Float64())
     both = _map(both, ["hs_code_p", "origin_i"], ref.tariff, "tariff_their_code", pl.Float64())
@@ -181,11 +182,13 @@ def compare(pairs: pl.DataFrame, records: pl.DataFrame, goods: pl.DataFrame, ref
             base=pl.coalesce("customs_value_i", pl.col("cif_i")).fill_null(0.0) * pl.col("rate") / 100.0,
         )
     )
+    # Each kind below reads only its own columns of the (wide) items: lazy, from here on.
+    lz = both.lazy()
     key = ["declaration_id", "counterpart_id"]
 
     def item_rows(
-        frame: pl.DataFrame, kind: str, severity: pl.Expr, ours: pl.Expr, theirs: pl.Expr, duty: pl.Expr
-    ) -> pl.DataFrame:
+        frame: pl.LazyFrame, kind: str, severity: pl.Expr, ours: pl.Expr, theirs: pl.Expr, duty: pl.Expr
+    ) -> pl.LazyFrame:
         return frame.select(
             *key,
             kind=pl.lit(kind),
@@ -197,7 +200,7 @@ def compare(pairs: pl.DataFrame, records: pl.DataFrame, goods: pl.DataFrame, ref
         )
 
     # Value.
-    value = both.filter(pl.col("invoice_amount_i").is_not_null() & pl.col("invoice_amount_p").is_not_null())
+    value = lz.filter(pl.col("invoice_amount_i").is_not_null() & pl.col("invoice_amount_p").is_not_null())
     no_fx = value.filter(pl.col("fx").is_null())
     parts.append(
         item_rows(
@@ -227,7 +230,7 @@ def compare(pairs: pl.DataFrame, records: pl.DataFrame, goods: pl.DataFrame, ref
     # Quantity and masses: understated on our side costs duty in proportion.
     for kind, unit in (("quantity", True), ("net_mass", False), ("gross_mass", False)):
         o, t = pl.col(f"{kind}_i"), pl.col(f"{kind}_p")
-        f = both.filter(o.is_not_null() & t.is_not_null())
+        f = lz.filter(o.is_not_null() & t.is_not_null())
         if unit:
             other_unit = f.filter(pl.col("unit_i") != pl.col("unit_p"))
             parts.append(
@@ -255,7 +258,7 @@ def compare(pairs: pl.DataFrame, records: pl.DataFrame, goods: pl.DataFrame, ref
         )
     # HS code at six digits, unless the editions differ and a code is not the same in both.
     in_both = pl.Series(sorted(ref.in_both), dtype=pl.Utf8)
-    hs = both.with_columns(h_i=pl.col("hs_code_i").str.slice(0, 6), h_p=pl.col("hs_code_p").str.slice(0, 6)).filter(
+    hs = lz.with_columns(h_i=pl.col("hs_code_i").str.slice(0, 6), h_p=pl.col("hs_code_p").str.slice(0, 6)).filter(
         pl.col("h_i") != pl.col("h_p")
     )
     edition = (pl.col("ed_i") != pl.col("ed_p")) & ~(
@@ -289,7 +292,7 @@ def compare(pairs: pl.DataFrame, records: pl.DataFrame, goods: pl.DataFrame, ref
         )
     )
     # Origin.
-    origin = both.filter(
+    origin = lz.filter(
         pl.col("origin_i").is_not_null() & pl.col("origin_p").is_not_null() & (pl.col("origin_i") != pl.col("origin_p"))
     ).with_columns(
         o_duty=(pl.col("tariff_their_origin") - pl.col("rate")) * pl.coalesce("customs_value_i", "cif_i") / 100.0
@@ -317,7 +320,8 @@ def compare(pairs: pl.DataFrame, records: pl.DataFrame, goods: pl.DataFrame, ref
             ),
         )
     )
-    return pl.concat([p.cast(OUT_SCHEMA) for p in parts]).sort([*key, "item", "kind"], nulls_last=True)  # type: ignore[arg-type]
+    lazy = [p.lazy().cast(OUT_SCHEMA) for p in parts]  # type: ignore[arg-type]
+    return pl.concat(lazy).sort([*key, "item", "kind"], nulls_last=True).collect()
 
 
 def summarise(disc: pl.DataFrame) -> pl.DataFrame:

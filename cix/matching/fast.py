@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, bindparam, text
 
 from cix.matching import compare, engine
@@ -31,27 +30,12 @@ SEP = "\x1f"
 _NORM = re.compile(r"[\s\-./]")
 _CHUNK = 900
 
-_SQLITE = """
+# Matching's fields are plain columns of the row (cix.store.declarations.MATCH_COLUMNS): no JSON here.
+_RECORDS = """
 SELECT d.id, d.kind, d.source, d.office, d.ucr, d.importer_id, d.exporter_id, d.declared_on, d.lodged_at,
-  json_extract(d.data, '$.consignment.country_of_dispatch', '$.consignment.transport_documents',
-    '$.consignment.containers', '$.hs_edition', '$.goods[0].incoterm', '$.consignment.freight',
-    '$.consignment.insurance', '$.consignment.freight_currency') AS j
+  d.dispatch_country, d.transport_docs, d.containers, d.hs_edition, d.incoterm, d.freight, d.insurance,
+  d.freight_currency
 FROM declarations d
-WHERE d.kind IN ('import', 'export', 'preliminary') AND d.status != 'cancelled' AND d.id IN ({ids})
-"""
-_PG = """
-SELECT d.id, d.kind, d.source, d.office, d.ucr, d.importer_id, d.exporter_id, d.declared_on, d.lodged_at,
-  j.doc #>> '{{consignment,country_of_dispatch}}' AS country,
-  (SELECT string_agg(e ->> 'number', E'\\x1f') FROM jsonb_array_elements(
-     COALESCE(j.doc #> '{{consignment,transport_documents}}', '[]'::jsonb)) e) AS docs,
-  (SELECT string_agg(e ->> 'number', E'\\x1f') FROM jsonb_array_elements(
-     COALESCE(j.doc #> '{{consignment,containers}}', '[]'::jsonb)) e) AS containers,
-  j.doc ->> 'hs_edition' AS hs_edition,
-  j.doc #>> '{{goods,0,incoterm}}' AS incoterm,
-  (j.doc #>> '{{consignment,freight}}')::float AS freight,
-  (j.doc #>> '{{consignment,insurance}}')::float AS insurance,
-  j.doc #>> '{{consignment,freight_currency}}' AS freight_currency
-FROM declarations d CROSS JOIN LATERAL (SELECT d.data::jsonb AS doc) j
 WHERE d.kind IN ('import', 'export', 'preliminary') AND d.status != 'cancelled' AND d.id IN ({ids})
 """
 _GOODS = """
@@ -109,18 +93,8 @@ def _norm(s: str) -> str:
     return _NORM.sub("", s.upper())
 
 
-def _text(v: Any) -> str | None:
-    return None if v is None else str(v)
-
-
 def _float(v: Any) -> float | None:
     return None if v is None else float(v)
-
-
-def _numbers(v: Any) -> list[str]:
-    if not isinstance(v, list):
-        return []
-    return [_norm(e["number"]) for e in v if isinstance(e, dict) and isinstance(e.get("number"), str)]
 
 
 def _split(v: Any) -> list[str]:
@@ -153,40 +127,31 @@ def read(conn: Connection, ids: Iterable[int], *, country: str = "") -> dict[int
     out: dict[int, Rec] = {}
     if not wanted:
         return out
-    sqlite = conn.dialect.name == "sqlite"
     for a in range(0, len(wanted), _CHUNK):
         chunk = ",".join(str(i) for i in wanted[a : a + _CHUNK])
-        for r in conn.exec_driver_sql((_SQLITE if sqlite else _PG).format(ids=chunk)).fetchall():
+        for r in conn.exec_driver_sql(_RECORDS.format(ids=chunk)).fetchall():
             side = _side(r[1], r[2], r[3], country)
             if side is None:
                 continue
-            if sqlite:
-                j = orjson.loads(r[9]) if r[9] else [None] * 8
-                cntry, docs, cons = _text(j[0]), _numbers(j[1]), _numbers(j[2])
-                rest = j[3:]
-            else:
-                cntry, docs, cons = r[9], _split(r[10]), _split(r[11])
-                rest = r[12:]
             ucr = r[4]
             did = int(r[0])
-            # Text columns come back as text from both drivers; numbers inside the JSON may be text.
             out[did] = Rec(
                 did,
                 r[1],
                 side,
                 None if ucr is None else _norm(ucr),
-                docs,
-                cons,
+                _split(r[10]),
+                _split(r[11]),
                 r[5],
                 r[6],
                 _date(r[7]),
                 _stamp(r[8]),
-                cntry,
-                _text(rest[0]),
-                _text(rest[1]),
-                _float(rest[2]),
-                _float(rest[3]),
-                _text(rest[4]),
+                r[9],
+                r[12],
+                r[13],
+                _float(r[14]),
+                _float(r[15]),
+                r[16],
             )
         for g in conn.exec_driver_sql(_GOODS.format(ids=chunk)).fetchall():
             rec = out.get(g[0])
@@ -201,48 +166,64 @@ def from_stored(stored: Iterable[Any], *, country: str = "") -> dict[int, Rec]:
     """Records of declarations a batch has just stored, made from what was stored rather than read back.
 
     ``stored`` holds :class:`cix.pipeline.steps.Stored` (id, row, goods rows, validated declaration);
-    the records are those :func:`read` would give for the same ids, in the same transaction.
+    the records are those :func:`read` would give for the same ids, in the same transaction. A record
+    made ahead by :func:`ahead` (an import worker, while it checked the batch) is taken as it is.
     """
     out: dict[int, Rec] = {}
     for s in stored:
-        row, decl = s.row, s.decl
-        kind = row.get("kind")
-        if decl is None or kind not in ("import", "export", "preliminary") or row.get("status") == "cancelled":
+        made = s.prepared.pre.get(PRE) if hasattr(s, "prepared") else None
+        rec = made[1] if made is not None and made[0] == country else record_of(s.row, s.goods, s.decl, country)
+        if rec is None:
             continue
-        side = _side(kind, row.get("source"), row.get("office"), country)
-        if side is None:
-            continue
-        cons = decl.consignment
-        ucr = row.get("ucr")
-        lodged = row.get("lodged_at")
-        if isinstance(lodged, dt.datetime):
-            lodged = (lodged.astimezone(dt.UTC) if lodged.tzinfo else lodged.replace(tzinfo=dt.UTC)).replace(
-                microsecond=0
-            )
-        else:
-            lodged = _stamp(lodged)
-        rec = Rec(
-            int(s.id),
-            kind,
-            side,
-            None if ucr is None else _norm(ucr),
-            [_norm(d.number) for d in cons.transport_documents] if cons is not None else [],
-            [_norm(c.number) for c in cons.containers] if cons is not None else [],
-            row.get("importer_id"),
-            row.get("exporter_id"),
-            _date(row.get("declared_on")),
-            lodged,
-            cons.country_of_dispatch if cons is not None else None,
-            decl.hs_edition,
-            decl.goods[0].incoterm if decl.goods else None,
-            cons.freight if cons is not None else None,
-            cons.insurance if cons is not None else None,
-            cons.freight_currency if cons is not None else None,
-        )
-        rec.goods = [_item(g) for g in s.goods]
-        _finish(rec)
+        rec.id = int(s.id)
         out[rec.id] = rec
     return dict(sorted(out.items()))
+
+
+PRE = "matching"
+
+
+def ahead(prepared: Iterable[Any], country: str) -> None:
+    """Make the records of a batch's declarations before they are stored (their id set when they are)."""
+    for p in prepared:
+        p.pre[PRE] = (country, record_of(p.row, p.goods, p.decl, country))
+
+
+def record_of(row: dict[str, Any], goods: list[dict[str, Any]], decl: Any, country: str) -> Rec | None:
+    """The record of one declaration row (None when matching does not take it); its id is the row's, or 0."""
+    kind = row.get("kind")
+    if decl is None or kind not in ("import", "export", "preliminary") or row.get("status") == "cancelled":
+        return None
+    side = _side(kind, row.get("source"), row.get("office"), country)
+    if side is None:
+        return None
+    ucr = row.get("ucr")
+    lodged = row.get("lodged_at")
+    if isinstance(lodged, dt.datetime):
+        lodged = (lodged.astimezone(dt.UTC) if lodged.tzinfo else lodged.replace(tzinfo=dt.UTC)).replace(microsecond=0)
+    else:
+        lodged = _stamp(lodged)
+    rec = Rec(
+        int(row.get("id") or 0),
+        kind,
+        side,
+        None if ucr is None else _norm(ucr),
+        _split(row.get("transport_docs")),
+        _split(row.get("containers")),
+        row.get("importer_id"),
+        row.get("exporter_id"),
+        _date(row.get("declared_on")),
+        lodged,
+        row.get("dispatch_country"),
+        row.get("hs_edition"),
+        row.get("incoterm"),
+        row.get("freight"),
+        row.get("insurance"),
+        row.get("freight_currency"),
+    )
+    rec.goods = [_item(g) for g in goods]
+    _finish(rec)
+    return rec
 
 
 def _item(g: dict[str, Any]) -> Item:

@@ -3,11 +3,10 @@
 A *record* frame has one row per import declaration or partner record: id, side (``import`` or
 ``partner``), kind, keys (UCR, transport documents, containers, trader ids), date, arrival time,
 country of dispatch, HS edition, incoterm, freight and insurance, total gross mass and HS headings.
-A *goods* frame has the goods items of those records. Keys are read from the stored JSON by the
-database itself (SQLite's json functions, PostgreSQL's jsonb), so a bulk read crosses into Python
-as plain columns. Partner records are export declarations of another administration (received
-from a partner, ``source`` ``partner:<id>``, or lodged at a foreign office) and preliminary
-information.
+A *goods* frame has the goods items of those records. Keys and the other fields matching needs are
+plain columns of the declaration row, filled when it is stored, so no read parses JSON. Partner
+records are export declarations of another administration (received from a partner, ``source``
+``partner:<id>``, or lodged at a foreign office) and preliminary information.
 """
 
 from __future__ import annotations
@@ -24,70 +23,13 @@ from cix.store.tables_matching import match_keys
 SEP = "\x1f"
 KINDS = ("import", "export", "preliminary")
 
-_SQLITE = """
-SELECT d.id, d.kind, d.source, d.office, d.ucr, d.importer_id, d.exporter_id, d.declared_on, d.lodged_at,
-  json_extract(d.data, '$.consignment.country_of_dispatch', '$.consignment.transport_documents',
-    '$.consignment.containers', '$.hs_edition', '$.goods[0].incoterm', '$.consignment.freight',
-    '$.consignment.insurance', '$.consignment.freight_currency') AS j
+# Matching's fields of each record are plain columns of its row (cix.store.declarations.MATCH_COLUMNS),
+# so neither database parses JSON here.
+_RECORDS = """
+SELECT d.id, d.kind, d.source, d.office, d.ucr, d.importer_id, d.exporter_id, CAST(d.declared_on AS TEXT),
+  CAST(d.lodged_at AS TEXT), d.dispatch_country, d.transport_docs, d.containers, d.hs_edition, d.incoterm,
+  d.freight, d.insurance, d.freight_currency
 FROM declarations d
-WHERE d.kind IN ('import', 'export', 'preliminary') AND d.status != 'cancelled'
-"""
-# One JSON parse per row: the paths come back as one array, split apart by Polars.
-_SQLITE_SCHEMA: dict[str, Any] = {
-    "id": pl.Int64,
-    "kind": pl.Utf8,
-    "source": pl.Utf8,
-    "office": pl.Utf8,
-    "ucr": pl.Utf8,
-    "importer_id": pl.Utf8,
-    "exporter_id": pl.Utf8,
-    "declared_on": pl.Utf8,
-    "lodged_at": pl.Utf8,
-    "j": pl.Utf8,
-}
-
-
-def _numbers(path: str) -> pl.Expr:
-    return (
-        pl.col("j")
-        .str.json_path_match(path)
-        .str.extract_all(r'"number":"[^"]*"')
-        .list.eval(pl.element().str.slice(10).str.strip_suffix('"'))
-        .list.join(SEP)
-    )
-
-
-def _split_json(frame: pl.DataFrame) -> pl.DataFrame:
-    j = pl.col("j").str.json_path_match
-    return (
-        frame.with_columns(
-            country=j("$[0]"),
-            docs=_numbers("$[1]"),
-            containers=_numbers("$[2]"),
-            hs_edition=j("$[3]"),
-            incoterm=j("$[4]"),
-            freight=j("$[5]").cast(pl.Float64),
-            insurance=j("$[6]").cast(pl.Float64),
-            freight_currency=j("$[7]"),
-        )
-        .drop("j")
-        .with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in ("docs", "containers"))
-    )
-
-
-_PG = """
-SELECT d.id, d.kind, d.source, d.office, d.ucr, d.importer_id, d.exporter_id, d.declared_on, d.lodged_at,
-  j.doc #>> '{consignment,country_of_dispatch}' AS country,
-  (SELECT string_agg(e ->> 'number', E'\\x1f') FROM jsonb_array_elements(
-     COALESCE(j.doc #> '{consignment,transport_documents}', '[]'::jsonb)) e) AS docs,
-  (SELECT string_agg(e ->> 'number', E'\\x1f') FROM jsonb_array_elements(
-     COALESCE(j.doc #> '{consignment,containers}', '[]'::jsonb)) e) AS containers,
-  j.doc ->> 'hs_edition' AS hs_edition,
-  j.doc #>> '{goods,0,incoterm}' AS incoterm,
-  (j.doc #>> '{consignment,freight}')::float AS freight,
-  (j.doc #>> '{consignment,insurance}')::float AS insurance,
-  j.doc #>> '{consignment,freight_currency}' AS freight_currency
-FROM declarations d CROSS JOIN LATERAL (SELECT d.data::jsonb AS doc) j
 WHERE d.kind IN ('import', 'export', 'preliminary') AND d.status != 'cancelled'
 """
 
@@ -136,7 +78,6 @@ RECORD_SCHEMA: dict[str, Any] = {
     "insurance": pl.Float64,
     "freight_currency": pl.Utf8,
 }
-_SQLITE_RECORDS: dict[str, Any] = {**RECORD_SCHEMA, "freight": pl.Utf8, "insurance": pl.Utf8}
 GOODS_SCHEMA: dict[str, Any] = {
     "declaration_id": pl.Int64,
     "seq": pl.Int64,
@@ -169,7 +110,7 @@ def _frame(rows: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
 
 def read(conn: Connection, ids: Sequence[int] | None = None, *, country: str = "") -> tuple[pl.DataFrame, pl.DataFrame]:
     """Records and goods of the declarations ``ids`` (every import and partner record when None)."""
-    sql = _SQLITE if conn.dialect.name == "sqlite" else _PG
+    sql = _RECORDS
     gsql = _GOODS
     if ids is not None:
         if not ids:
@@ -177,30 +118,27 @@ def read(conn: Connection, ids: Sequence[int] | None = None, *, country: str = "
         sql, gsql = _in_ids(sql, "d.id", ids), _in_ids(gsql, "g.declaration_id", ids)
     rows = conn.exec_driver_sql(sql).fetchall()
     goods = conn.exec_driver_sql(gsql).fetchall()
-    if conn.dialect.name == "sqlite":
-        frame = _split_json(_frame(rows, _SQLITE_SCHEMA)).select(RECORD_COLUMNS)
-    else:
-        frame = _frame(rows, RECORD_SCHEMA)
-    return prepare(frame, country), _frame(goods, GOODS_SCHEMA)
+    return prepare(_frame(rows, RECORD_SCHEMA), country), _frame(goods, GOODS_SCHEMA)
 
 
 # -- the bulk read ---------------------------------------------------------------------------
 # A bulk run reads every record. On a SQLite file it reads committed rows through read-only
-# connections of the Arrow driver (ADBC), in id ranges spread over ``BULK_WORKERS`` threads, and
-# DuckDB takes the keys out of the JSON (one parse per row, in C++): no row becomes a Python object
-# and both cores work. The first row of each query is a typed sentinel (dropped) so that the
-# driver, which infers a column's type from the values it sees first, never meets a chunk that
-# starts with NULLs.
+# connections of the Arrow driver (ADBC), in id ranges spread over ``BULK_WORKERS`` threads: no
+# row becomes a Python object and both cores work. The first row of each query is a typed sentinel
+# (dropped) so that the driver, which infers a column's type from the values it sees first, never
+# meets a chunk that starts with NULLs.
 BULK_WORKERS = 2
 BULK_CHUNK_IDS = 50_000
 
 _BULK_RECORDS = """
 SELECT -1 AS id, '' AS kind, '' AS source, '' AS office, '' AS ucr, '' AS importer_id, '' AS exporter_id,
-  '' AS declared_on, '' AS lodged_at, '{}' AS data
+  '' AS declared_on, '' AS lodged_at, '' AS country, '' AS docs, '' AS containers, '' AS hs_edition,
+  '' AS incoterm, 0.0 AS freight, 0.0 AS insurance, '' AS freight_currency
 UNION ALL
 SELECT d.id, d.kind, d.source, d.office, d.ucr, d.importer_id, d.exporter_id, CAST(d.declared_on AS TEXT),
-  CAST(d.lodged_at AS TEXT), d.data
-FROM declarations d
+  CAST(d.lodged_at AS TEXT), d.dispatch_country, d.transport_docs, d.containers, d.hs_edition, d.incoterm,
+  CAST(d.freight AS REAL), CAST(d.insurance AS REAL), d.freight_currency
+FROM declarations d INDEXED BY ix_declarations_match
 WHERE d.id BETWEEN ? AND ? AND d.kind IN ('import', 'export', 'preliminary') AND d.status != 'cancelled'
 """
 _BULK_GOODS = """
@@ -212,19 +150,6 @@ SELECT g.declaration_id, g.seq, g.hs_code, g.origin, CAST(g.quantity AS REAL), g
   CAST(g.tax_rate AS REAL)
 FROM goods_items g
 WHERE g.id BETWEEN ? AND ?
-"""
-# The same paths as the SQLite and PostgreSQL queries above, taken out by DuckDB from one parse.
-_DUCK_KEYS = """
-SELECT j[1] AS country,
-  array_to_string(json_extract_string(j[2], '$[*].number'), chr(31)) AS docs,
-  array_to_string(json_extract_string(j[3], '$[*].number'), chr(31)) AS containers,
-  j[4] AS hs_edition, j[5] AS incoterm, j[6] AS freight, j[7] AS insurance, j[8] AS freight_currency
-FROM (
-  SELECT json_extract_string(data, ['$.consignment.country_of_dispatch', '$.consignment.transport_documents',
-    '$.consignment.containers', '$.hs_edition', '$.goods[0].incoterm', '$.consignment.freight',
-    '$.consignment.insurance', '$.consignment.freight_currency']) AS j
-  FROM chunk
-)
 """
 
 
@@ -250,11 +175,9 @@ def _bulk_worker(
 ) -> list[tuple[pl.Series, pl.DataFrame, pl.DataFrame]]:
     """Read the records and goods of ``ranges``: (ids read, prepared records, goods) per range."""
     import adbc_driver_sqlite.dbapi as adbc
-    import duckdb
 
     out: list[tuple[pl.Series, pl.DataFrame, pl.DataFrame]] = []
     db = adbc.connect(path)
-    duck = duckdb.connect(config={"threads": 1})
     try:
         cur = db.cursor()
         for pragma in ("PRAGMA query_only=1", "PRAGMA busy_timeout=30000", "PRAGMA mmap_size=2147418112"):
@@ -262,29 +185,14 @@ def _bulk_worker(
             cur.fetchall()
         for lo, hi, glo, ghi in ranges:
             cur.execute(_BULK_RECORDS, (lo, hi))
-            chunk = _without_sentinel(cur.fetch_arrow_table(), "id")
-            duck.register("chunk", chunk)
-            keys = pl.from_arrow(duck.sql(_DUCK_KEYS).to_arrow_table())
-            duck.unregister("chunk")
-            recs = pl.from_arrow(chunk.drop_columns(["data"]))
+            recs = pl.from_arrow(_without_sentinel(cur.fetch_arrow_table(), "id"))
             cur.execute(_BULK_GOODS, (glo, ghi))
             goods = pl.from_arrow(_without_sentinel(cur.fetch_arrow_table(), "declaration_id"))
-            assert isinstance(recs, pl.DataFrame) and isinstance(keys, pl.DataFrame)
-            assert isinstance(goods, pl.DataFrame)
-            recs = (
-                recs.hstack(keys)
-                .cast(_SQLITE_RECORDS)  # type: ignore[arg-type]
-                .with_columns(
-                    freight=pl.col("freight").cast(pl.Float64),
-                    insurance=pl.col("insurance").cast(pl.Float64),
-                    **{c: pl.when(pl.col(c) != "").then(pl.col(c)) for c in ("docs", "containers")},
-                )
-                .select(RECORD_COLUMNS)
-            )
+            assert isinstance(recs, pl.DataFrame) and isinstance(goods, pl.DataFrame)
+            recs = recs.cast(RECORD_SCHEMA).select(RECORD_COLUMNS)  # type: ignore[arg-type]
             out.append((recs["id"], prepare(recs, country), goods.cast(GOODS_SCHEMA)))  # type: ignore[arg-type]
         cur.close()
     finally:
-        duck.close()
         db.close()
     return out
 

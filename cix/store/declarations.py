@@ -41,6 +41,87 @@ def content_hash(data_json: bytes | str) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
+# Matching's fields of a declaration, kept as plain columns of its row beside the JSON (a bulk
+# matching run reads them without parsing two million documents): lists of numbers are joined by
+# SEP, empty lists are NULL. ``prepare`` takes them from the model; ``fill_match_columns`` from the
+# stored JSON (rows stored before the columns existed), with the same result.
+SEP = "\x1f"
+MATCH_COLUMNS = (
+    "dispatch_country",
+    "transport_docs",
+    "containers",
+    "hs_edition",
+    "incoterm",
+    "freight",
+    "insurance",
+    "freight_currency",
+)
+
+
+def match_values(decl: Declaration) -> dict[str, Any]:
+    """The ``MATCH_COLUMNS`` of a declaration."""
+    cons = decl.consignment
+    docs = SEP.join(d.number for d in cons.transport_documents) if cons else ""
+    containers = SEP.join(c.number for c in cons.containers) if cons else ""
+    return {
+        "dispatch_country": cons.country_of_dispatch if cons else None,
+        "transport_docs": docs or None,
+        "containers": containers or None,
+        "hs_edition": decl.hs_edition,
+        "incoterm": decl.goods[0].incoterm if decl.goods else None,
+        "freight": cons.freight if cons else None,
+        "insurance": cons.insurance if cons else None,
+        "freight_currency": cons.freight_currency if cons else None,
+    }
+
+
+_FILL_SQLITE = """
+UPDATE declarations SET
+  dispatch_country = json_extract(data, '$.consignment.country_of_dispatch'),
+  transport_docs = (SELECT group_concat(json_extract(value, '$.number'), char(31))
+                    FROM json_each(data, '$.consignment.transport_documents')),
+  containers = (SELECT group_concat(json_extract(value, '$.number'), char(31))
+                FROM json_each(data, '$.consignment.containers')),
+  hs_edition = json_extract(data, '$.hs_edition'),
+  incoterm = json_extract(data, '$.goods[0].incoterm'),
+  freight = json_extract(data, '$.consignment.freight'),
+  insurance = json_extract(data, '$.consignment.insurance'),
+  freight_currency = json_extract(data, '$.consignment.freight_currency')
+"""
+_FILL_PG = """
+UPDATE declarations d SET
+  dispatch_country = j.doc #>> '{consignment,country_of_dispatch}',
+  transport_docs = (SELECT string_agg(e ->> 'number', chr(31)) FROM jsonb_array_elements(
+     COALESCE(j.doc #> '{consignment,transport_documents}', '[]'::jsonb)) e),
+  containers = (SELECT string_agg(e ->> 'number', chr(31)) FROM jsonb_array_elements(
+     COALESCE(j.doc #> '{consignment,containers}', '[]'::jsonb)) e),
+  hs_edition = j.doc ->> 'hs_edition',
+  incoterm = j.doc #>> '{goods,0,incoterm}',
+  freight = (j.doc #>> '{consignment,freight}')::float,
+  insurance = (j.doc #>> '{consignment,insurance}')::float,
+  freight_currency = j.doc #>> '{consignment,freight_currency}'
+FROM (SELECT id, data::jsonb AS doc FROM declarations) j
+WHERE j.id = d.id
+"""
+
+
+def fill_match_sql(dialect: str) -> str:
+    """The statement that sets the ``MATCH_COLUMNS`` of every stored row from its JSON."""
+    return _FILL_SQLITE if dialect == "sqlite" else _FILL_PG
+
+
+def fill_match_columns(conn: Connection, ids: Sequence[int] | None = None) -> None:
+    """Set the ``MATCH_COLUMNS`` of stored rows (all, or ``ids``) from their JSON."""
+    sqlite = conn.dialect.name == "sqlite"
+    sql = fill_match_sql(conn.dialect.name)
+    if ids is None:
+        conn.exec_driver_sql(sql)
+        return
+    where = " WHERE id IN ({})" if sqlite else " AND d.id IN ({})"
+    for i in range(0, len(ids), 900):
+        conn.exec_driver_sql(sql + where.format(",".join(str(int(x)) for x in ids[i : i + 900])))
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -59,6 +140,9 @@ class Prepared:
     driver_goods: list[tuple[Any, ...]] = field(default_factory=list)
     # The validated declaration itself, for the steps of the declaration path (not stored from here).
     decl: Declaration | None = None
+    # What the steps of the declaration path worked out ahead, while the batch was checked (see
+    # cix.pipeline.steps.pre), by step: each step checks it still holds before using it.
+    pre: dict[str, Any] = field(default_factory=dict)
 
     def for_driver(self) -> Prepared:
         self.driver_row = tuple(_sqlite_value(self.row[c]) for c in _DECL_COLS[1:])
@@ -107,6 +191,7 @@ def prepare(
         "source": source[:200] if source else None,
         "data": data,
         "warnings": _warnings_json(warnings),
+        **match_values(decl),
     }
     goods = [{"seq": i + 1, **{f: getattr(g, f) for f in _ITEM_FIELDS}} for i, g in enumerate(decl.goods)]
     return Prepared(row, goods, inspection, list(warnings), decl=decl).for_driver()

@@ -1,7 +1,7 @@
 """The store's tables (SQLAlchemy Core), the single source the Alembic migrations are made from.
 
 ``declarations`` holds the current version of each declaration, found by its natural key, with the
-whole record as JSON and the columns queries filter on; ``declaration_versions`` keeps every
+whole record as JSON and the columns queries filter on or matching reads; ``declaration_versions`` keeps every
 earlier version an amendment or cancellation replaced; ``goods_items`` repeats the fields of each
 goods item that matching and valuation read in bulk; ``quarantine`` keeps every rejected record
 with its raw input and problems; ``inspections`` records what inspections found.
@@ -58,6 +58,17 @@ declarations = Table(
     Column("source", String(200)),
     Column("data", Text, nullable=False),
     Column("warnings", Text),
+    # What matching reads, copied out of ``data`` when the row is written (see
+    # cix.store.declarations.MATCH_COLUMNS), so that a bulk run reads plain columns, not JSON. On
+    # SQLite, migration 0009 also adds ix_declarations_match, covering every column that run reads.
+    Column("dispatch_country", Text),
+    Column("transport_docs", Text),
+    Column("containers", Text),
+    Column("hs_edition", Text),
+    Column("incoterm", Text),
+    Column("freight", Float),
+    Column("insurance", Float),
+    Column("freight_currency", Text),
     Index("ix_declarations_declared_on", "declared_on"),
     Index("ix_declarations_ucr", "ucr"),
     Index("ix_declarations_kind_status", "kind", "status"),

@@ -132,3 +132,45 @@ def test_release_then_no_cancel(store: Any) -> None:
         ds.set_status(conn, "LRN-0001", Status.RELEASED, None)
     with pytest.raises(Conflict), store.write() as conn:
         ds.set_status(conn, "LRN-0001", Status.CANCELLED, "late")
+
+
+def test_match_columns_from_model_equal_those_from_json(store: Any) -> None:
+    """The columns matching reads: written from the model on insert, and the same when filled from the JSON."""
+    from cix.generate import iter_pairs
+
+    docs = [r for p in iter_pairs(40, seed=5) for r in (p.export, p.imp) if r is not None]
+    bare = import_declaration(lrn="BARE")
+    bare.pop("consignment", None)
+    many = import_declaration(lrn="MANY")
+    many["consignment"] = {
+        "transport_documents": [{"type": "N705", "number": "A-1"}, {"type": "N740", "number": "b 2"}],
+        "containers": [{"number": "MSCU1234565"}, {"number": "TGHU0000001"}, {"number": "X"}],
+        "country_of_dispatch": "CN",
+        "freight": 100,
+        "insurance": 2.5,
+        "freight_currency": "USD",
+    }
+    many["hs_edition"] = "HS2017"
+    batch = [ds.prepare(Declaration.model_validate(d), source="test") for d in [*docs, bare, many]]
+    with store.write() as conn:
+        ids = ds.insert_many(conn, batch)
+    cols = ", ".join(ds.MATCH_COLUMNS)
+
+    def read() -> list[tuple[Any, ...]]:
+        with store.read() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(f"SELECT id, {cols} FROM declarations ORDER BY id")]
+
+    written = read()
+    assert len(written) == len(batch)
+    by_id = {r[0]: r[1:] for r in written}
+    assert by_id[ids[-1]] == ("CN", "A-1\x1fb 2", "MSCU1234565\x1fTGHU0000001\x1fX", "HS2017", "FCA", 100.0, 2.5, "USD")
+    assert by_id[ids[-2]][:3] == (None, None, None)
+    assert sum(1 for r in written if r[2] is not None) > 40  # the generated records carry documents
+    with store.write() as conn:
+        conn.exec_driver_sql("UPDATE declarations SET " + ", ".join(f"{c} = NULL" for c in ds.MATCH_COLUMNS))
+        ds.fill_match_columns(conn, ids[:3])
+    partly = read()
+    assert partly[:3] == written[:3] and all(r[1:] == (None,) * 8 for r in partly[3:])
+    with store.write() as conn:
+        ds.fill_match_columns(conn)
+    assert read() == written

@@ -55,6 +55,9 @@ def _lodge(index: int, lines: Lines, fmt: str, source: str | None, today: dt.dat
         with paused_gc():
             batch = [from_json_bytes(raw, fmt, loc) for raw, loc in lines]
             checked = check_batch(batch, source=source, today=today, max_future_days=max_future)
+            store = _W["store"]
+            if store.run_path:  # the steps' per-record work, done here in parallel rather than in the turn
+                steps.pre(store, [p for _inc, p in checked.good], store.settings)
             with cond:
                 while turn.value != index:
                     cond.wait()

@@ -62,9 +62,11 @@ class PathContext:
 
 StepFn = Callable[[Any, list[Stored], PathContext], None]
 WarmFn = Callable[[Any, Settings], None]
+PreFn = Callable[[Any, list[Prepared], Settings], None]
 
 _STEPS: list[tuple[int, str, StepFn]] = []
 _WARM: dict[str, WarmFn] = {}
+_PRE: dict[str, PreFn] = {}
 _LOADED = False
 _LOCK = threading.Lock()
 
@@ -72,16 +74,19 @@ _LOCK = threading.Lock()
 BUILTIN = ("cix.matching.step", "cix.valuation.step", "cix.risk.step")
 
 
-def register(name: str, order: int, fn: StepFn, *, warm: WarmFn | None = None) -> None:
+def register(name: str, order: int, fn: StepFn, *, warm: WarmFn | None = None, pre: PreFn | None = None) -> None:
     """Add (or replace) the step ``name``; steps run by ascending ``order``. ``warm(conn, settings)``,
-    if given, loads what the step keeps in memory (model, profiles, references) ahead of its first batch."""
+    if given, loads what the step keeps in memory (model, profiles, references) ahead of its first batch.
+    ``pre(store, prepared, settings)``, if given, works out ahead what depends on each record alone (and
+    on state that rarely changes) into ``Prepared.pre[name]``, outside the write turn (see :func:`pre`)."""
     _STEPS[:] = [s for s in _STEPS if s[1] != name]
     _STEPS.append((order, name, fn))
     _STEPS.sort(key=lambda s: (s[0], s[1]))
-    if warm is not None:
-        _WARM[name] = warm
-    else:
-        _WARM.pop(name, None)
+    for table, hook in ((_WARM, warm), (_PRE, pre)):
+        if hook is not None:
+            table[name] = hook  # type: ignore[assignment]
+        else:
+            table.pop(name, None)
 
 
 def warm(store: Any, settings: Settings | None = None) -> None:
@@ -98,6 +103,28 @@ def warm(store: Any, settings: Settings | None = None) -> None:
                     fn(conn, settings)
     except Exception:  # the step raises it again, with its own message, when a batch needs it
         log.warning("warming the declaration path's steps failed", exc_info=True)
+
+
+def pre(store: Any, prepared: list[Prepared], settings: Settings | None = None) -> None:
+    """Let every step work out ahead, for records about to be stored, what depends on each record alone.
+
+    Import workers call it while a batch is checked, in parallel, before the batch waits for its
+    write turn; the steps then run as usual in the turn and use what they find in ``Prepared.pre`` only
+    if it still holds (a step records, with its result, the state it used: the reference index, the
+    rate book). It only reads, and it is only a shortcut: a step whose ``pre`` fails is left to do its
+    work in the turn."""
+    load()
+    settings = settings or Settings()
+    for name in names():
+        fn = _PRE.get(name)
+        if fn is None:
+            continue
+        try:
+            fn(store, prepared, settings)
+        except Exception:  # the step does the work itself in the turn (and reports any error there)
+            log.warning("the declaration path's step %s could not work ahead", name, exc_info=True)
+            for p in prepared:
+                p.pre.pop(name, None)
 
 
 def load() -> None:

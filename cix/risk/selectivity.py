@@ -69,6 +69,8 @@ class Case:
     forced: str | None = None
     channel: str = "green"
     inputs: dict[str, float] = field(default_factory=dict)
+    # What the risk step worked out ahead for this record (cix.pipeline.steps.pre), if anything.
+    ahead: dict[str, Any] = field(default_factory=dict)
 
 
 def draw(key: str, salt: str = "") -> float:
@@ -112,7 +114,11 @@ def score_cases(
     for c in cases:
         c.inputs = node_model.inputs_of(c.valuation, c.matching, c.aeo)
     if model is not None:
-        rows = [node_model.kcs_row(c.row | {"id": c.id}, c.goods, c.decl) for c in cases]
+        rows = [
+            {**c.ahead["kcs_row"], node_model.kcs.ID: str(c.id)} if "kcs_row" in c.ahead
+            else node_model.kcs_row(c.row | {"id": c.id}, c.goods, c.decl)
+            for c in cases
+        ]  # fmt: skip
         if len(rows) <= FAST_MAX:  # a few rows (an API request): plain Python features, no Polars frames
             scores = fast.score(model, [r | c.inputs for r, c in zip(rows, cases, strict=True)])
         else:
@@ -338,6 +344,7 @@ def decide(conn: Connection, stored: list[Any], ctx: Any) -> list[Case]:
                 aeo=bool(importer is not None and importer.aeo),
                 valuation=ctx.get("valuation", s.id),
                 matching=ctx.get("matching", s.id),
+                ahead=(s.prepared.pre.get("risk") if hasattr(s, "prepared") else None) or {},
             )
         )
         subset.append(s)

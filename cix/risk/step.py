@@ -66,4 +66,13 @@ def warm(conn: Connection, settings: Any) -> None:
         facts._BOOKS.timelines(conn, [], [])
 
 
-steps.register("risk", 30, run, warm=warm)
+def pre(store: Any, prepared: list[Any], settings: Any) -> None:
+    """The model's row of each import, made ahead while the batch is checked (its id set in the turn)."""
+    from cix.risk import node_model
+
+    for x in prepared:
+        if x.row.get("kind") == "import":
+            x.pre["risk"] = {"kcs_row": node_model.kcs_row(x.row, x.goods, x.decl)}
+
+
+steps.register("risk", 30, run, warm=warm, pre=pre)

@@ -4,7 +4,9 @@ It runs inside the batch's write transaction: the reference index comes from mem
 when a build or a manual value changed), the unit values from the node's rate book, and the results
 go into ``valuation_results`` (one row per declaration, in one bulk insert) and into the path
 context under "valuation" for the risk step. Only import declarations are checked (export data and
-preliminary information carry no customs value).
+preliminary information carry no customs value). An import worker checks its batch ahead, outside
+the transaction (:func:`pre`); the step keeps that result when the index, the rate book and the
+parameters it used are still the current ones.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from cix.pipeline import steps
 from cix.reference.fx import RateBook, rate_book
 from cix.settings import Settings
 from cix.store.db import delete_ids, insert_rows
-from cix.store.declarations import now
+from cix.store.declarations import Prepared, now
 from cix.store.tables_valuation import valuation_results
 from cix.valuation import check, index
 from cix.valuation.build import national_currency
@@ -54,13 +56,37 @@ def run(conn: Connection, stored: list[steps.Stored], ctx: steps.PathContext) ->
     at = now()
     rows: list[tuple[Any, ...]] = []
     for s in imports:
-        on = s.row["declared_on"]
-        if isinstance(on, str):
-            on = dt.date.fromisoformat(on)
-        result = check.check_declaration(s.goods, on, idx, book, p, texts, found)
+        ahead = s.prepared.pre.get(NAME)
+        if ahead is not None and ahead[0] is idx and ahead[1] is book and ahead[2] == p:
+            result = ahead[3]  # checked while the batch was checked, against this same index and rate book
+        else:
+            result = _check(s.row, s.goods, idx, book, p, texts, found)
         ctx.put(NAME, s.id, result)
         rows.append(_row(s.id, result, at))
     save(conn, rows)
+
+
+def _check(row: dict[str, Any], goods: list[dict[str, Any]], idx: Any, book: RateBook, p: Params, texts: Any,
+           found: Any) -> dict[str, Any]:  # fmt: skip
+    on = row["declared_on"]
+    if isinstance(on, str):
+        on = dt.date.fromisoformat(on)
+    return check.check_declaration(goods, on, idx, book, p, texts, found)
+
+
+def pre(store: Any, prepared: list[Prepared], settings: Settings) -> None:
+    """Check the imports of a batch ahead (see :func:`cix.pipeline.steps.pre`), noting the index, rate
+    book and parameters used: the step takes the result only if they are still the current ones."""
+    imports = [x for x in prepared if x.row.get("kind") == "import"]
+    if not imports:
+        return
+    with store.read() as conn:
+        idx = index.current(conn)
+    book = _book(settings)
+    p = params(settings)
+    texts, found = check.texts(), check.finder(idx, p.min_count)
+    for x in imports:
+        x.pre[NAME] = (idx, book, p, _check(x.row, x.goods, idx, book, p, texts, found))
 
 
 _COLS = ("declaration_id", "status", "flagged", "max_score", "undervalued_amount", "duty_at_stake", "currency",
@@ -100,4 +126,4 @@ def warm(conn: Connection, settings: Settings) -> None:
     _book(settings)
 
 
-steps.register(NAME, 20, run, warm=warm)
+steps.register(NAME, 20, run, warm=warm, pre=pre)

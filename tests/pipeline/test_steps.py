@@ -1,4 +1,6 @@
-"""The steps' warm-up: each step's in-memory state loaded from the store ahead of the first batch."""
+"""The steps' warm-up (each step's in-memory state loaded from the store ahead of the first batch) and
+their work ahead (``pre``: per-record results worked out while a batch is checked, used in the turn
+only while they still hold)."""
 
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ from cix.settings import Settings
 @pytest.fixture
 def registry() -> Any:
     steps.load()
-    saved, warm = list(steps._STEPS), dict(steps._WARM)
+    saved, warm, pre = list(steps._STEPS), dict(steps._WARM), dict(steps._PRE)
     yield
     steps._STEPS[:] = saved
-    steps._WARM.clear()
-    steps._WARM.update(warm)
+    for table, was in ((steps._WARM, warm), (steps._PRE, pre)):
+        table.clear()
+        table.update(was)
 
 
 def test_warm_calls_each_step_warm_hook_with_a_read_connection(sqlite_store: Any, registry: Any) -> None:
@@ -57,3 +60,90 @@ def test_built_in_warm_up_loads_references_and_inspection_books(sqlite_store: An
     steps.warm(sqlite_store, Settings(home=tmp_path, database_url=None))
     assert url in index._CACHE
     assert url in facts._BOOKS._db
+
+
+def test_a_failing_pre_is_logged_and_leaves_nothing_behind(
+    sqlite_store: Any, registry: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cix.model.declaration import Declaration
+    from cix.store import declarations as ds
+    from tests.conftest import import_declaration
+
+    def half(store: Any, prepared: list[Any], s: Any) -> None:
+        prepared[0].pre["probe"] = "made"
+        raise RuntimeError("index unreadable")
+
+    steps.register("probe", 99, lambda conn, stored, ctx: None, pre=half)
+    batch = [ds.prepare(Declaration.model_validate(import_declaration(lrn=f"P{i}"))) for i in range(2)]
+    with caplog.at_level(logging.WARNING, logger="cix.pipeline"):
+        steps.pre(sqlite_store, batch, Settings.model_construct(country="RU"))
+    assert "could not work ahead" in caplog.text
+    assert all("probe" not in p.pre for p in batch)
+
+
+def _node(tmp: Any) -> tuple[Any, Any, list[bytes]]:
+    import datetime as dt
+
+    import orjson
+
+    from cix.bench.pipeline import _dataset, node_home, prepare_node
+
+    today = dt.date.today()
+    bench = _dataset(300, 7, today)
+    home, settings, store = node_home(tmp)
+    prepare_node(store, settings, home, history=600, bench=bench, seed=7)
+    return store, settings, [orjson.dumps(r) for r in bench.imports[:300]]
+
+
+def _outcomes(store: Any) -> dict[str, Any]:
+    with store.read() as conn:
+        q = {
+            "valuation": "SELECT d.natural_key, v.status, v.flagged, v.max_score, v.result FROM valuation_results v"
+            " JOIN declarations d ON d.id = v.declaration_id WHERE d.source = 'test' ORDER BY 1",
+            "matching": "SELECT d.natural_key, m.status, m.method, m.discrepancies, m.duty_at_stake FROM matches m"
+            " JOIN declarations d ON d.id = m.declaration_id WHERE d.source = 'test' ORDER BY 1",
+            "risk": "SELECT d.natural_key, r.channel, r.score, r.reasons FROM risk_decisions r"
+            " JOIN declarations d ON d.id = r.declaration_id WHERE d.source = 'test' ORDER BY 1",
+        }
+        return {k: [tuple(r) for r in conn.exec_driver_sql(sql)] for k, sql in q.items()}
+
+
+def test_work_done_ahead_gives_the_same_outcomes(tmp_path: Any) -> None:
+    """A batch whose steps worked ahead is stored with exactly the outcomes of one whose steps did not;
+    work done ahead against another reference index is not used."""
+    import datetime as dt
+    import shutil
+
+    from cix.ingest.readers import from_json_bytes
+    from cix.pipeline.lodge import check_batch, write_checked
+    from cix.store.db import open_store
+
+    store, settings, payloads = _node(tmp_path / "a")
+    store.dispose()
+    path = tmp_path / "a" / "node" / "cix.sqlite"
+    runs = {}
+    for name in ("plain", "ahead", "stale", "marked"):
+        copy = tmp_path / f"{name}.sqlite"
+        shutil.copy(path, copy)
+        st = open_store(f"sqlite:///{copy}", fresh=True)
+        st.settings = settings
+        batch = [from_json_bytes(p, "jsonl", f"t:{i}") for i, p in enumerate(payloads)]
+        checked = check_batch(batch, source="test", today=dt.date.today())
+        good = [p for _i, p in checked.good]
+        if name != "plain":
+            steps.pre(st, good, settings)
+            assert all({"matching", "valuation", "risk"} <= set(p.pre) for p in good if p.row["kind"] == "import")
+        for p in good:
+            if name in ("stale", "marked") and "valuation" in p.pre:
+                idx, book, params, result = p.pre["valuation"]
+                # "stale": as if the references had been rebuilt in between (another index object);
+                # "marked": the same index, so the step takes the result as it was worked out.
+                p.pre["valuation"] = (object() if name == "stale" else idx, book, params, {**result, "status": "ahead"})
+        write_checked(st, checked, source="test")
+        runs[name] = _outcomes(st)
+        st.dispose()
+    plain = runs["plain"]
+    assert len(plain["valuation"]) == 300 and len(plain["risk"]) == 300 and plain["matching"]
+    assert runs["ahead"] == plain
+    assert runs["stale"] == plain
+    assert {r[1] for r in runs["marked"]["valuation"]} == {"ahead"}

@@ -67,12 +67,17 @@ def warm(conn: Connection, settings: Any) -> None:
 
 
 def pre(store: Any, prepared: list[Any], settings: Any) -> None:
-    """The model's row of each import, made ahead while the batch is checked (its id set in the turn)."""
+    """The model's row (its id set in the turn) and the profiles' facts that depend on the declaration
+    alone, of each import, made ahead while the batch is checked."""
     from cix.risk import node_model
+    from cix.risk.profiles import facts
 
     for x in prepared:
-        if x.row.get("kind") == "import":
-            x.pre["risk"] = {"kcs_row": node_model.kcs_row(x.row, x.goods, x.decl)}
+        if x.row.get("kind") == "import" and x.decl is not None:
+            x.pre["risk"] = {
+                "kcs_row": node_model.kcs_row(x.row, x.goods, x.decl),
+                "facts": facts.own_facts(x.row, x.goods, x.decl),
+            }
 
 
 steps.register("risk", 30, run, warm=warm, pre=pre)

@@ -54,10 +54,9 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
-def declaration_facts(s: Stored, matching: dict[str, Any] | None, valuation: dict[str, Any] | None) -> dict[str, Any]:
-    """The facts of one declaration without trader history (which :func:`build` adds in bulk)."""
-    d = _decl(s)
-    row = s.row
+def own_facts(row: dict[str, Any], goods: list[dict[str, Any]], d: Declaration) -> dict[str, Any]:
+    """The facts of a declaration that depend on it alone (made ahead while a batch is checked, see
+    :func:`cix.pipeline.steps.pre`): everything but the matching and valuation results and history."""
     cons = d.consignment
     day = d.date
     transport = (cons.border_transport or cons.arrival_transport) if cons else None
@@ -80,23 +79,19 @@ def declaration_facts(s: Stored, matching: dict[str, Any] | None, valuation: dic
     _party("exporter", d.exporter, f)
     _party("declarant", d.declarant, f)
     _party("carrier", d.carrier, f)
-    vitems: dict[Any, dict[str, Any]] = {}
-    if valuation:
-        vitems = {v.get("seq"): v for v in valuation.get("items") or ()}
     items = []
     total_value = total_invoice = total_duty = gross = 0.0
-    for g, gi in zip(s.goods, d.goods, strict=False):
+    for g, gi in zip(goods, d.goods, strict=False):
         code = g["hs_code"] or ""
         cv, rate, qty, net = g["customs_value"], g["tax_rate"], g["quantity"], g["net_mass"]
         duty = cv * rate / 100 if cv is not None and rate is not None else None
-        v = vitems.get(g["seq"])
         items.append({
             "seq": g["seq"], "hs_code": code, "chapter": code[:2], "heading": code[:4], "origin": g["origin"],
             "description": gi.description, "quantity": qty, "unit": g["unit"], "net_mass": net,
             "gross_mass": g["gross_mass"], "invoice_amount": g["invoice_amount"], "currency": g["currency"],
             "customs_value": cv, "tax_rate": rate, "duty": duty, "unit_value": _ratio(cv, qty),
             "value_per_kg": _ratio(cv, net), "incoterm": gi.incoterm, "preference": gi.preference,
-            "value_score": v.get("score") if v else None, "price_flagged": bool(v.get("flagged")) if v else None,
+            "value_score": None, "price_flagged": None,
         })  # fmt: skip
         total_value += cv or 0.0
         total_invoice += g["invoice_amount"] or 0.0
@@ -109,6 +104,24 @@ def declaration_facts(s: Stored, matching: dict[str, Any] | None, valuation: dic
     f["declaration.total_invoice"] = total_invoice
     f["declaration.total_duty"] = total_duty
     f["declaration.gross_mass"] = cons.gross_mass if cons and cons.gross_mass is not None else gross
+    return f
+
+
+def declaration_facts(s: Stored, matching: dict[str, Any] | None, valuation: dict[str, Any] | None) -> dict[str, Any]:
+    """The facts of one declaration without trader history (which :func:`build` adds in bulk)."""
+    ahead = ((s.prepared.pre.get("risk") or {}).get("facts")) if hasattr(s, "prepared") else None
+    base = ahead if ahead is not None else own_facts(s.row, s.goods, _decl(s))
+    # A copy: the facts made ahead stay as they were (a batch may run its steps again).
+    f = dict(base)
+    items = [dict(it) for it in base["items"]]
+    f["items"] = items
+    if valuation:
+        vitems = {v.get("seq"): v for v in valuation.get("items") or ()}
+        for it in items:
+            v = vitems.get(it["seq"])
+            if v:
+                it["value_score"] = v.get("score")
+                it["price_flagged"] = bool(v.get("flagged"))
     if matching:
         disc = list(matching.get("discrepancies") or ())
         sev = {x.get("severity") for x in disc}

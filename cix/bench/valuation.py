@@ -3,9 +3,10 @@
 Speed: N generated import declarations (seeded) are written straight into a fresh SQLite store
 (not timed), then the price reference build runs over them (``build_seconds``: reading the goods
 rows, converting to USD, the statistics of every fall-back level, writing the table), beside the
-floor (``floor_seconds``: the same goods rows only read from the same store, same run); then the
-check of goods items against the in-memory reference (``check_ms_per_item``, amortised over a
-sample of up to 200,000 items) and the same with the results written as the declaration path does
+floor (``floor_seconds``: the same goods rows only read from the same store, same run, by the
+build's own reader, :func:`cix.valuation.build._read_own`); then the check of goods items against
+the in-memory reference (``check_ms_per_item``, amortised over the items of up to 120,000
+declarations) and the same with the results written as the declaration path does
 (``step_ms_per_item``).
 
 Quality: on generated trade with injected fraud (references built on one dataset, measured on

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, delete
 
-from cix.errors import StoreError
+from cix.store import arrow
 from cix.store.tables_matching import match_keys
 
 SEP = "\x1f"
@@ -122,12 +122,10 @@ def read(conn: Connection, ids: Sequence[int] | None = None, *, country: str = "
 
 
 # -- the bulk read ---------------------------------------------------------------------------
-# A bulk run reads every record. On a SQLite file it reads committed rows through read-only
-# connections of the Arrow driver (ADBC), in id ranges spread over ``BULK_WORKERS`` threads: no
-# row becomes a Python object and both cores work. The first row of each query is a typed sentinel
-# (dropped) so that the driver, which infers a column's type from the values it sees first, never
-# meets a chunk that starts with NULLs.
-BULK_WORKERS = 2
+# A bulk run reads every record. From a large SQLite file it reads the committed rows through the
+# Arrow driver, in id ranges spread over reader processes (cix.store.arrow): no row becomes a Python
+# object, both cores work, and each process also prepares its records. The first row of each query
+# is a typed sentinel (checked and dropped by the reader).
 BULK_CHUNK_IDS = 50_000
 
 _BULK_RECORDS = """
@@ -153,78 +151,33 @@ WHERE g.id BETWEEN ? AND ?
 """
 
 
-def _sqlite_file(conn: Connection) -> str | None:
-    """The file of a SQLite store's main database (None for PostgreSQL or an in-memory database)."""
-    if conn.dialect.name != "sqlite":
-        return None
-    for _seq, name, file in conn.exec_driver_sql("PRAGMA database_list").fetchall():
-        if name == "main":
-            return str(file) or None
-    return None
-
-
-def _without_sentinel(table: Any, column: str) -> Any:
-    """``table`` (a pyarrow Table) less its first row, which must be the typed sentinel (id -1)."""
-    if table.num_rows == 0 or table.column(column)[0].as_py() != -1:
-        raise StoreError("bulk read: the database did not return the typed first row first")
-    return table.slice(1)
-
-
-def _bulk_worker(
-    path: str, ranges: Sequence[tuple[int, int, int, int]], country: str
-) -> list[tuple[pl.Series, pl.DataFrame, pl.DataFrame]]:
-    """Read the records and goods of ``ranges``: (ids read, prepared records, goods) per range."""
-    import adbc_driver_sqlite.dbapi as adbc
-
-    out: list[tuple[pl.Series, pl.DataFrame, pl.DataFrame]] = []
-    db = adbc.connect(path)
-    try:
-        cur = db.cursor()
-        for pragma in ("PRAGMA query_only=1", "PRAGMA busy_timeout=30000", "PRAGMA mmap_size=2147418112"):
-            cur.execute(pragma)
-            cur.fetchall()
-        for lo, hi, glo, ghi in ranges:
-            cur.execute(_BULK_RECORDS, (lo, hi))
-            recs = pl.from_arrow(_without_sentinel(cur.fetch_arrow_table(), "id"))
-            cur.execute(_BULK_GOODS, (glo, ghi))
-            goods = pl.from_arrow(_without_sentinel(cur.fetch_arrow_table(), "declaration_id"))
-            assert isinstance(recs, pl.DataFrame) and isinstance(goods, pl.DataFrame)
-            recs = recs.cast(RECORD_SCHEMA).select(RECORD_COLUMNS)  # type: ignore[arg-type]
-            out.append((recs["id"], prepare(recs, country), goods.cast(GOODS_SCHEMA)))  # type: ignore[arg-type]
-        cur.close()
-    finally:
-        db.close()
-    return out
+def _bulk_range(
+    reader: arrow.ArrowReader, lo: int, hi: int, glo: int, ghi: int, country: str
+) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
+    """The records of declarations ``lo`` to ``hi`` and the goods rows ``glo`` to ``ghi``: (ids read,
+    prepared records, goods). Run by a reader process."""
+    recs = reader.frame(_BULK_RECORDS, (lo, hi)).cast(RECORD_SCHEMA).select(RECORD_COLUMNS)  # type: ignore[arg-type]
+    goods = reader.frame(_BULK_GOODS, (glo, ghi)).cast(GOODS_SCHEMA)  # type: ignore[arg-type]
+    return recs["id"], prepare(recs, country), goods
 
 
 def read_bulk(conn: Connection, *, country: str = "") -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every import declaration and partner record with its goods, as :func:`read` returns them.
 
-    On a SQLite file the rows are read through separate read-only connections, so they are the
-    *committed* rows: call it before writing anything in the transaction (as the bulk run does, under
-    the write lock, so that nothing can commit in between). Elsewhere it is :func:`read`."""
-    path = _sqlite_file(conn)
-    if path is None:
-        return read(conn, country=country)
-    from concurrent.futures import ThreadPoolExecutor
-
-    lo, hi = conn.exec_driver_sql("SELECT min(id), max(id) FROM declarations").one()
-    if lo is None:
+    From a large SQLite file the rows are read by other processes, so they are the *committed* rows:
+    call it before writing anything in the transaction (as the bulk run does, under the write lock, so
+    that nothing can commit in between). Otherwise it is :func:`read`."""
+    path = arrow.sqlite_file(conn)
+    lo, hi = conn.exec_driver_sql("SELECT min(id), max(id) FROM declarations").one() if path else (None, None)
+    if path is None or lo is None or hi is None or not arrow.worth_it(lo, hi):
         return read(conn, country=country)
     glo, ghi = conn.exec_driver_sql("SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM goods_items").one()
     # Records by declaration id, goods by their own id (a plain scan, no index look-up per item),
     # the same number of chunks; goods of records the filter left out are dropped below.
-    starts = range(int(lo), int(hi) + 1, BULK_CHUNK_IDS)
+    starts = arrow.id_ranges(int(lo), int(hi), BULK_CHUNK_IDS)
     step = (int(ghi) - int(glo)) // len(starts) + 1
-    ranges = [
-        (a, min(a + BULK_CHUNK_IDS - 1, int(hi)), int(glo) + i * step, int(glo) + (i + 1) * step - 1)
-        for i, a in enumerate(starts)
-    ]
-    jobs = [ranges[w::BULK_WORKERS] for w in range(BULK_WORKERS)]
-    with ThreadPoolExecutor(BULK_WORKERS) as pool:
-        done = list(pool.map(_bulk_worker, [path] * BULK_WORKERS, jobs, [country] * BULK_WORKERS))
-    parts = [p for worker in done for p in worker]
-    parts.sort(key=lambda p: p[0][0] if p[0].len() else 0)
+    ranges = [(a, b, int(glo) + i * step, int(glo) + (i + 1) * step - 1) for i, (a, b) in enumerate(starts)]
+    parts = arrow.map_ranges(path, ranges, _bulk_range, country)
     frame = pl.concat([r for _i, r, _g in parts])
     ids = pl.concat([i for i, _r, _g in parts]).to_frame("declaration_id")
     goods = pl.concat([g for _i, _r, g in parts]).join(ids, on="declaration_id", how="semi")

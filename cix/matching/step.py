@@ -39,4 +39,9 @@ def warm(conn: Any, settings: Settings) -> None:
     service.reference(settings)
 
 
-steps.register("matching", 10, matching_step, warm=warm)
+def pre(store: Any, prepared: list[Any], settings: Settings) -> None:
+    """The matching records of a batch made ahead, while it is checked (their ids come in the turn)."""
+    fast.ahead(prepared, settings.country)
+
+
+steps.register("matching", 10, matching_step, warm=warm, pre=pre)

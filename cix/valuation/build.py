@@ -8,7 +8,9 @@ per unit of quantity; and the partners' price records received under an agreemen
 into weighted pseudo-observations (:func:`cix.valuation.stats.pseudo_observations`). Items that
 cannot give a unit value are counted by reason in the build's ``skipped``, never dropped silently.
 The groups replace the previous table in one transaction and a ``price_builds`` row records the
-build; the in-memory index of the check notices the new build id and reloads.
+build; the in-memory index of the check notices the new build id and reloads. On a SQLite file
+the goods rows of a large store are read in bulk through the Arrow driver (:mod:`cix.store.arrow`:
+committed rows, by declaration id range, in two reader processes); otherwise by one query.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from sqlalchemy import Connection, delete, select, text
 
 from cix.reference.fx import RateBook, rate_book
 from cix.settings import Settings
-from cix.store.db import Store
+from cix.store import arrow
+from cix.store.db import Store, insert_rows
 from cix.store.declarations import now
 from cix.store.tables_valuation import price_builds, price_partner_records, price_references
 from cix.valuation import stats
@@ -37,6 +40,38 @@ WHERE d.kind = 'import' AND d.status <> 'cancelled' AND d.declared_on >= :start 
   AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.declaration_id = d.id AND i.result = 'fraud')
 """
 _COLS = ("code", "origin", "unit", "quantity", "customs_value", "invoice_amount", "currency", "day")
+_SCHEMA = {
+    "code": pl.String, "origin": pl.String, "unit": pl.String, "quantity": pl.Float64,
+    "customs_value": pl.Float64, "invoice_amount": pl.Float64, "currency": pl.String, "day": pl.String,
+}  # fmt: skip
+_REFERENCE_COLS = (
+    "build_id", "level", "hs_code", "origin", "unit", "currency", "count", "partner_count", "weight", "median",
+    "q1", "q3", "mad_log",
+)  # fmt: skip
+
+# The bulk read of a SQLite file (cix.store.arrow): the same rows as _OWN_SQL, by declaration id range.
+# Per range, the declarations that count (a range of the index that covers matching's columns, which
+# starts with the id: not the table and its JSON, nor the kind index walked once per range) and the
+# goods of that range (by the declaration index), joined by Polars; the fraud findings are read once
+# and taken out at the end.
+_CHUNK_IDS = 50_000
+_BOUNDS = "SELECT min(id), max(id) FROM declarations WHERE declared_on >= ? AND declared_on <= ?"
+_FRAUD = "SELECT DISTINCT declaration_id FROM inspections WHERE result = 'fraud'"
+_BULK_DECLARATIONS = """
+SELECT -1 AS id, '' AS day
+UNION ALL
+SELECT d.id, CAST(d.declared_on AS TEXT) FROM declarations d INDEXED BY ix_declarations_match
+WHERE d.id BETWEEN ? AND ? AND d.kind = 'import' AND d.status <> 'cancelled'
+  AND d.declared_on >= ? AND d.declared_on <= ?
+"""
+_BULK_GOODS = """
+SELECT -1 AS declaration_id, '' AS code, '' AS origin, '' AS unit, 0.0 AS quantity, 0.0 AS customs_value,
+  0.0 AS invoice_amount, '' AS currency
+UNION ALL
+SELECT g.declaration_id, g.hs_code, g.origin, g.unit, CAST(g.quantity AS REAL), CAST(g.customs_value AS REAL),
+  CAST(g.invoice_amount AS REAL), g.currency
+FROM goods_items g WHERE g.declaration_id BETWEEN ? AND ?
+"""
 
 
 def national_currency(settings: Settings) -> str:
@@ -56,6 +91,39 @@ def period(as_of: dt.date, months: int) -> tuple[dt.date, dt.date]:
 
 
 def _read_own(conn: Connection, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """The goods rows of the observations (columns of ``_COLS``, ``day`` a date): from a large SQLite
+    file the committed rows through the Arrow driver in child processes (call it outside a write),
+    otherwise through ``conn``."""
+    path = arrow.sqlite_file(conn)
+    period = (start.isoformat(), end.isoformat())
+    lo, hi = conn.exec_driver_sql(_BOUNDS, period).one() if path is not None else (None, None)
+    if path is None or lo is None or hi is None or not arrow.worth_it(lo, hi):
+        return _read_own_sql(conn, start, end)
+    fraud = [int(i) for i in conn.exec_driver_sql(_FRAUD).scalars()]
+    ranges = arrow.id_ranges(int(lo), int(hi), _CHUNK_IDS)
+    parts = [p for p in arrow.map_ranges(path, ranges, _chunk, *period) if p.height]
+    if not parts:
+        return _frame([])
+    rows = pl.concat(parts)
+    if fraud:
+        found = pl.DataFrame({"declaration_id": fraud}, schema={"declaration_id": pl.Int64})
+        rows = rows.join(found, on="declaration_id", how="anti", maintain_order="left")
+    return rows.select(_COLS).cast({c: t for c, t in _SCHEMA.items() if c != "day"})
+
+
+def _chunk(reader: arrow.ArrowReader, a: int, b: int, start: str, end: str) -> pl.DataFrame:
+    """The goods rows of the declarations ``a`` to ``b`` that count (run by a reader process)."""
+    decls = reader.frame(_BULK_DECLARATIONS, (a, b, start, end))
+    if decls.height == 0:
+        return pl.DataFrame()
+    goods = reader.frame(_BULK_GOODS, (decls["id"].min(), decls["id"].max()))
+    return goods.join(
+        decls.with_columns(_day(pl.col("day"))), left_on="declaration_id", right_on="id", maintain_order="left"
+    )
+
+
+def _read_own_sql(conn: Connection, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """:func:`_read_own` through ``conn`` (PostgreSQL, an in-memory SQLite database, a transaction's own rows)."""
     params = {"start": start.isoformat(), "end": end.isoformat()}
     if conn.dialect.name == "sqlite":
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -64,34 +132,45 @@ def _read_own(conn: Connection, start: dt.date, end: dt.date) -> pl.DataFrame:
         cur.close()
     else:
         rows = [(*r[:7], r[7].isoformat()) for r in conn.execute(text(_OWN_SQL), {"start": start, "end": end})]
-    schema = {
-        "code": pl.String, "origin": pl.String, "unit": pl.String, "quantity": pl.Float64,
-        "customs_value": pl.Float64, "invoice_amount": pl.Float64, "currency": pl.String, "day": pl.String,
-    }  # fmt: skip
-    df = pl.DataFrame(rows, schema=schema, orient="row")
-    return df.with_columns(pl.col("day").str.slice(0, 10).str.to_date("%Y-%m-%d"))
+    return _frame(rows)
+
+
+def _day(col: pl.Expr) -> pl.Expr:
+    return col.str.slice(0, 10).str.to_date("%Y-%m-%d")
+
+
+def _frame(rows: list[Any]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=_SCHEMA, orient="row").with_columns(_day(pl.col("day")))
 
 
 def own_observations(
     raw: pl.DataFrame, *, national: str, book: RateBook, window_days: int = 7
 ) -> tuple[pl.DataFrame, dict[str, int]]:
     """Unit values in USD from goods rows (columns of ``_COLS``); the rows left out, by reason."""
-    df = raw.with_columns(
+    df = raw.select(
+        "code",
+        "origin",
+        "unit",
+        "quantity",
+        "day",
         amount=pl.coalesce("customs_value", "invoice_amount"),
         ccy=pl.when(pl.col("customs_value").is_not_null()).then(pl.lit(national)).otherwise(pl.col("currency")),
     )
-    skipped: dict[str, int] = {}
     checks = (
         ("no_quantity", pl.col("quantity").is_null() | (pl.col("quantity") <= 0)),
         ("no_unit", pl.col("unit").is_null()),
         ("no_origin", pl.col("origin").is_null()),
         ("no_value", pl.col("amount").is_null() | (pl.col("amount") <= 0) | pl.col("ccy").is_null()),
     )
+    # A row left out counts under the first reason it fails; one pass counts them all.
+    good: pl.Expr = pl.lit(True)
+    counts = []
     for reason, bad in checks:
-        n = df.filter(bad).height
-        if n:
-            skipped[reason] = n
-            df = df.filter(~bad)
+        counts.append((good & bad).sum().alias(reason))
+        good = good & ~bad
+    skipped = {reason: int(n) for reason, n in df.select(counts).row(0, named=True).items() if n}
+    if skipped:
+        df = df.filter(good)
     pairs = df.select("ccy", "day").unique()
     rates: list[float | None] = []
     for ccy, day in pairs.iter_rows():
@@ -100,8 +179,8 @@ def own_observations(
         except Exception:  # cix.errors.ReferenceDataError: no rate for that currency and day
             rates.append(None)
     pairs = pairs.with_columns(rate=pl.Series(rates, dtype=pl.Float64))
-    df = df.join(pairs, on=["ccy", "day"], how="left")
-    n = df.filter(pl.col("rate").is_null()).height
+    df = df.join(pairs, on=["ccy", "day"], how="left", maintain_order="left")
+    n = df["rate"].null_count()
     if n:
         skipped["no_rate"] = n
         df = df.filter(pl.col("rate").is_not_null())
@@ -208,9 +287,8 @@ def _store(conn: Connection, groups: pl.DataFrame, summary: dict[str, Any], sett
     assert pk is not None
     build_id = int(pk[0])
     conn.execute(delete(price_references))
-    rows = groups.with_columns(
+    table = groups.with_columns(
         build_id=pl.lit(build_id), currency=pl.lit(USD), weight=pl.col("weight").fill_nan(0.0)
-    ).to_dicts()
-    for i in range(0, len(rows), 5000):
-        conn.execute(price_references.insert(), rows[i : i + 5000])
+    ).select(_REFERENCE_COLS)
+    insert_rows(conn, price_references, _REFERENCE_COLS, table.rows())
     return build_id

@@ -5,10 +5,12 @@ HS code, origin, unit of quantity and date. Each observation weighs ``0.5 ** (ag
 (age in days before the build date), so older prices count less. For each group of each level of
 :data:`LEVELS` the build keeps the count, the summed weight, the weighted median and quartiles of
 the unit value, and the weighted median absolute deviation of its logarithm (``mad_log``, a
-relative spread: 0.10 is about ±10 %). Everything is columnar (Polars and NumPy): one global sort by value, then per
-level a stable sort by group id keeps each group's values in order, so one running sum of weights
-and a vectorised binary search give every group's quantiles; one sort of deviations per level
-gives the MAD.
+relative spread: 0.10 is about ±10 %). Everything is columnar (Polars and NumPy): one global sort
+by value, then one radix sort lays the rows out by combination of (code, origin, unit), ascending
+value inside each. A group of a level is one combination or the union of several, whose runs are
+merged by their place in the global order (ties keep that order), so one running sum of weights and
+a vectorised binary search give every group's quantiles; one sort of deviations per level gives
+the MAD.
 """
 
 from __future__ import annotations
@@ -90,7 +92,39 @@ def empty_observations() -> pl.DataFrame:
 
 
 def _argsort(values: np.ndarray) -> np.ndarray:
+    """Positions of an ascending sort (Polars' sort: both cores; ties keep their order)."""
     return pl.Series(values).arg_sort().to_numpy()
+
+
+def _group_order(gid: np.ndarray, groups: int) -> np.ndarray:
+    """Positions that put the rows in ascending ``gid`` order (< ``groups``), keeping their order inside each."""
+    if groups <= 1 << 16:
+        return np.argsort(gid.astype(np.uint16), kind="stable")  # NumPy's radix sort: one pass, no comparisons
+    return _argsort(gid * gid.size + np.arange(gid.size))
+
+
+def _take(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``values[idx]``, without reading ``values`` at random when it holds one value only (the counts
+    of own observations: 1 declaration each, none from partners)."""
+    if values.size and values[0] == values.min() == values.max():
+        return np.full(idx.size, values[0])
+    return values[idx]
+
+
+def _combinations(obs: pl.DataFrame) -> tuple[np.ndarray, list[tuple[str, str, str]]]:
+    """Each row's combination of (code, origin, unit), and the combinations, numbered in the order of
+    the hashes of their keys ``code|origin|unit`` (the order the groups of every level are laid out in)."""
+    found = obs.select(pl.struct("code", "origin", "unit").hash(seed=7)).to_series()
+    distinct = found.unique()
+    local = found.replace_strict(distinct, pl.Series(np.arange(distinct.len())), return_dtype=pl.Int64).to_numpy()
+    first = np.zeros(distinct.len(), dtype=np.int64)
+    first[local[::-1]] = np.arange(local.size - 1, -1, -1)
+    keys = obs[first].select(pl.concat_str(["code", "origin", "unit"], separator="|")).to_series()
+    by_hash = np.argsort(keys.hash(seed=7).to_numpy(), kind="stable")
+    number = np.empty(by_hash.size, dtype=np.int64)
+    number[by_hash] = np.arange(by_hash.size)
+    parts = [tuple(k.split("|")) for k in keys.gather(by_hash).to_list()]
+    return number[local], parts
 
 
 def _quantile_at(
@@ -102,18 +136,29 @@ def _quantile_at(
 
 
 def _level_stats(
-    gid: np.ndarray, lv: np.ndarray, w: np.ndarray, n: np.ndarray, pn: np.ndarray, min_count: int
+    gid: np.ndarray, rank: np.ndarray, cols: tuple[np.ndarray, ...], min_count: int
 ) -> dict[str, np.ndarray]:
-    """Statistics of each group id (rows already in ascending ``lv`` order; ``gid`` < 0 is left out)."""
+    """Statistics of each group id ``gid`` (< 0: left out) of rows held by combination.
+
+    ``cols`` are the rows' ``lv``, ``w``, ``n``, ``pn``, each combination's rows contiguous and in
+    ascending value; ``rank`` is each row's place in the global ascending order of value, so sorting by
+    (group, rank) lays every group out contiguously in ascending value, ties in their global order.
+    """
     keep = gid >= 0
-    gid, lv, w, n, pn = gid[keep], lv[keep], w[keep], n[keep], pn[keep]
-    # groups contiguous, ascending value inside each (a unique key: Polars' parallel sort needs no stability)
-    idx = _argsort(gid * gid.size + np.arange(gid.size))
-    g, lv, w, n, pn = gid[idx], lv[idx], w[idx], n[idx], pn[idx]
-    if g.size == 0:
+    if not keep.all():
+        gid, rank, cols = gid[keep], rank[keep], tuple(c[keep] for c in cols)
+    if gid.size == 0:
         return {}
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    ends = np.r_[starts[1:], g.size]
+    steps = np.diff(gid)
+    if (steps < 0).any() or ((steps == 0) & (np.diff(rank) < 0)).any():
+        # Groups of several combinations: merge their rows by rank. The rows come in runs of
+        # ascending rank, so the gathers below read a few places at a time, not the whole array.
+        idx = _argsort(gid * (int(rank.max()) + 1) + rank)
+        gid = gid[idx]
+        cols = tuple(_take(c, idx) for c in cols)
+    lv, w, n, pn = cols
+    starts = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
+    ends = np.r_[starts[1:], gid.size]
     counts = np.add.reduceat(n, starts)
     ok = np.round(counts, 6) >= min_count
     c = np.cumsum(w)
@@ -122,17 +167,18 @@ def _level_stats(
     med = lv[_quantile_at(c, before, total, starts, ends, 0.5)]
     q1 = lv[_quantile_at(c, before, total, starts, ends, 0.25)]
     q3 = lv[_quantile_at(c, before, total, starts, ends, 0.75)]
-    # The MAD: deviations from the group's median, sorted inside each group (group index first).
+    # The MAD: deviations from the group's median, sorted inside each group (group index first). Inside
+    # a group they fall then rise, two runs that NumPy's stable sort (timsort) merges.
     sizes = ends - starts
     member = np.repeat(np.arange(starts.size, dtype=np.float64), sizes)
     dev = np.abs(lv - np.repeat(med, sizes))
-    order = _argsort(member * 128.0 + np.minimum(dev, 127.0))
+    order = np.argsort(member * 128.0 + np.minimum(dev, 127.0), kind="stable")
     dev, w2 = dev[order], w[order]
     c2 = np.cumsum(w2)
     before2 = np.where(starts > 0, c2[np.maximum(starts - 1, 0)], 0.0)
     mad = dev[_quantile_at(c2, before2, c2[ends - 1] - before2, starts, ends, 0.5)]
     return {
-        "gid": g[starts][ok],
+        "gid": gid[starts][ok],
         "count": counts[ok],
         "partner_count": np.add.reduceat(pn, starts)[ok],
         "weight": total[ok],
@@ -160,23 +206,20 @@ def reference_groups(obs: pl.DataFrame, *, as_of: dt.date, half_life_days: float
     if obs.height == 0:
         return pl.DataFrame(schema=GROUP_SCHEMA)
     prepared = obs.select(
-        key=pl.concat_str(["code", "origin", "unit"], separator="|"),
         lv=pl.col("uv").log(),
         w=pl.col("w0") * (-lam * (pl.lit(as_of) - pl.col("day")).dt.total_days().clip(lower_bound=0)).exp(),
         n="n",
         pn="pn",
     )
-    lv = prepared["lv"].to_numpy()
-    order = _argsort(lv)
-    lv = lv[order]
-    w = prepared["w"].to_numpy()[order]
-    n = prepared["n"].to_numpy()[order]
-    pn = prepared["pn"].to_numpy()[order]
-    combos, gid0 = np.unique(prepared["key"].hash(seed=7).to_numpy()[order], return_inverse=True)
-    first = np.zeros(combos.size, dtype=np.int64)
-    first[gid0[::-1]] = np.arange(gid0.size - 1, -1, -1)
-    keys = prepared["key"].gather(order[first]).to_list()
-    parts = [k.split("|") for k in keys]
+    cid, parts = _combinations(obs)
+    # One global sort by value, then the rows by combination (ascending value inside each); ``rank``
+    # is each row's place in the global order.
+    order = _argsort(prepared["lv"].to_numpy())
+    rank = _group_order(cid[order], len(parts))
+    rows_by_combo = order[rank]
+    cols = tuple(_take(prepared[c].to_numpy(), rows_by_combo) for c in ("lv", "w", "n", "pn"))
+    sizes = np.bincount(cid, minlength=len(parts))
+
     rows: dict[str, list[object]] = {name: [] for name in GROUP_SCHEMA}
     for level in LEVELS:
         names: dict[tuple[str, str, str], int] = {}
@@ -186,7 +229,7 @@ def reference_groups(obs: pl.DataFrame, *, as_of: dt.date, half_life_days: float
             mapping[i] = -1 if k is None else names.setdefault((k[0], k[1], unit), len(names))
         if not names:
             continue
-        st = _level_stats(mapping[gid0], lv, w, n, pn, min_count)
+        st = _level_stats(np.repeat(mapping, sizes), rank, cols, min_count)
         if not st:
             continue
         labels = list(names)

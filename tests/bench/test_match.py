@@ -11,6 +11,7 @@ from polars.testing import assert_frame_equal
 
 from cix.bench.match import generate, load, run
 from cix.matching import records
+from cix.store import arrow
 from cix.store.db import open_store
 
 
@@ -47,7 +48,8 @@ def test_read_bulk_reads_what_read_reads(tmp_path: Path, monkeypatch: pytest.Mon
         conn.exec_driver_sql("UPDATE declarations SET status = 'cancelled' WHERE id = ?", (cancelled,))
         conn.exec_driver_sql("UPDATE declarations SET source = NULL, office = 'RU10317010' WHERE id = ?", (own,))
         conn.exec_driver_sql("UPDATE declarations SET office = NULL, ucr = NULL WHERE id BETWEEN 8 AND 12")
-    monkeypatch.setattr(records, "BULK_CHUNK_IDS", 7)  # many chunks over both workers
+    monkeypatch.setattr(records, "BULK_CHUNK_IDS", 7)  # many chunks over both reader processes
+    monkeypatch.setattr(arrow, "MIN_IDS", 1)  # a bulk read, however few the records
     with store.read() as conn:
         plain, plain_goods = records.read(conn, country="RU")
         with monkeypatch.context() as m:  # the Arrow path itself, not the fall-back to read()

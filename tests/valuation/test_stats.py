@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from cix.valuation.stats import LEVELS, OBSERVATION_SCHEMA, pseudo_observations, reference_groups
 
@@ -77,3 +78,120 @@ def test_bad_values_are_left_out() -> None:
     rows = [("0901210000", "BR", "KGM", v, DAY) for v in (4.0, 4.0, 4.0, 4.0, 4.0, 0.0, -1.0, float("inf"))]
     g = reference_groups(obs(rows), as_of=DAY, half_life_days=180, min_count=5)
     assert g.filter(pl.col("level") == 0)["count"][0] == 5
+
+
+# --- the columnar rewrite against the implementation it replaced -------------------------------
+
+
+def _groups_before(obs: pl.DataFrame, *, as_of: dt.date, half_life_days: float, min_count: int) -> pl.DataFrame:
+    """``reference_groups`` as it was before the build was made faster (its level loop gathered every
+    column in value order, level by level): the oracle the rewrite must match bit for bit."""
+    from cix.valuation.stats import GROUP_SCHEMA, _argsort, _quantile_at, group_key
+
+    def level_stats(gid: np.ndarray, lv: np.ndarray, w: np.ndarray, n: np.ndarray, pn: np.ndarray) -> dict:
+        keep = gid >= 0
+        gid, lv, w, n, pn = gid[keep], lv[keep], w[keep], n[keep], pn[keep]
+        idx = _argsort(gid * gid.size + np.arange(gid.size))
+        g, lv, w, n, pn = gid[idx], lv[idx], w[idx], n[idx], pn[idx]
+        if g.size == 0:
+            return {}
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        ends = np.r_[starts[1:], g.size]
+        counts = np.add.reduceat(n, starts)
+        ok = np.round(counts, 6) >= min_count
+        c = np.cumsum(w)
+        before = np.where(starts > 0, c[np.maximum(starts - 1, 0)], 0.0)
+        total = c[ends - 1] - before
+        med = lv[_quantile_at(c, before, total, starts, ends, 0.5)]
+        q1 = lv[_quantile_at(c, before, total, starts, ends, 0.25)]
+        q3 = lv[_quantile_at(c, before, total, starts, ends, 0.75)]
+        sizes = ends - starts
+        member = np.repeat(np.arange(starts.size, dtype=np.float64), sizes)
+        dev = np.abs(lv - np.repeat(med, sizes))
+        order = _argsort(member * 128.0 + np.minimum(dev, 127.0))
+        dev, w2 = dev[order], w[order]
+        c2 = np.cumsum(w2)
+        before2 = np.where(starts > 0, c2[np.maximum(starts - 1, 0)], 0.0)
+        mad = dev[_quantile_at(c2, before2, c2[ends - 1] - before2, starts, ends, 0.5)]
+        return {
+            "gid": g[starts][ok], "count": counts[ok], "partner_count": np.add.reduceat(pn, starts)[ok],
+            "weight": total[ok], "median": np.exp(med[ok]), "q1": np.exp(q1[ok]), "q3": np.exp(q3[ok]),
+            "mad_log": mad[ok],
+        }  # fmt: skip
+
+    lam = np.log(2.0) / float(half_life_days)
+    obs = obs.filter(pl.col("uv").is_finite() & (pl.col("uv") > 0))
+    if obs.height == 0:
+        return pl.DataFrame(schema=GROUP_SCHEMA)
+    prepared = obs.select(
+        key=pl.concat_str(["code", "origin", "unit"], separator="|"),
+        lv=pl.col("uv").log(),
+        w=pl.col("w0") * (-lam * (pl.lit(as_of) - pl.col("day")).dt.total_days().clip(lower_bound=0)).exp(),
+        n="n",
+        pn="pn",
+    )
+    lv = prepared["lv"].to_numpy()
+    order = _argsort(lv)
+    lv = lv[order]
+    w, n, pn = (prepared[c].to_numpy()[order] for c in ("w", "n", "pn"))
+    combos, gid0 = np.unique(prepared["key"].hash(seed=7).to_numpy()[order], return_inverse=True)
+    first = np.zeros(combos.size, dtype=np.int64)
+    first[gid0[::-1]] = np.arange(gid0.size - 1, -1, -1)
+    parts = [k.split("|") for k in prepared["key"].gather(order[first]).to_list()]
+    rows: dict[str, list[object]] = {name: [] for name in GROUP_SCHEMA}
+    for level in LEVELS:
+        names: dict[tuple[str, str, str], int] = {}
+        mapping = np.empty(len(parts), dtype=np.int64)
+        for i, (code, origin, unit) in enumerate(parts):
+            k = group_key(level, code, origin)
+            mapping[i] = -1 if k is None else names.setdefault((k[0], k[1], unit), len(names))
+        st = level_stats(mapping[gid0], lv, w, n, pn) if names else {}
+        labels = list(names)
+        for j, gid in enumerate(st.get("gid", np.empty(0, dtype=np.int64)).tolist()):
+            code, origin, unit = labels[gid]
+            rows["level"].append(level.index)
+            rows["hs_code"].append(code)
+            rows["origin"].append(origin)
+            rows["unit"].append(unit)
+            rows["count"].append(round(float(st["count"][j])))
+            rows["partner_count"].append(round(float(st["partner_count"][j])))
+            for col in ("weight", "median", "q1", "q3", "mad_log"):
+                rows[col].append(float(st[col][j]))
+    return pl.DataFrame(rows, schema=GROUP_SCHEMA)
+
+
+_CODES = ("0901210000", "0901210090", "0901220000", "090121", "0902100000", "0902", "87032310")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_CODES),
+            st.sampled_from(("BR", "CO", "VN")),
+            st.sampled_from(("KGM", "NAR")),
+            st.sampled_from((0.5, 1.0, 1.0, 2.0, 4.0, 4.0, 8.0, 0.0)) | st.floats(min_value=0.01, max_value=1e4),
+            st.integers(min_value=0, max_value=400),
+            st.sampled_from((1.0, 1.0, 1.0, 2.4)),
+        ),
+        max_size=300,
+    ),
+    st.integers(min_value=1, max_value=6),
+)
+def test_groups_are_those_of_the_implementation_before(rows: list[tuple], min_count: int) -> None:
+    # ties of value and of weight, partners' fractional counts, codes without every level, bad values
+    frame = pl.DataFrame(
+        [(c, o, u, v, DAY - dt.timedelta(days=age), n, n if n != 1.0 else 0.0, n) for c, o, u, v, age, n in rows],
+        schema=OBSERVATION_SCHEMA,
+        orient="row",
+    )
+    kw = {"as_of": DAY, "half_life_days": 180, "min_count": min_count}
+    assert_frame_equal(reference_groups(frame, **kw), _groups_before(frame, **kw), check_exact=True)
+
+
+def test_group_order_keeps_the_order_inside_groups() -> None:
+    from cix.valuation.stats import _argsort, _group_order
+
+    gid = np.random.default_rng(3).integers(0, 300, 5000)
+    expected = _argsort(gid * gid.size + np.arange(gid.size))
+    assert (_group_order(gid, 300) == expected).all()  # the radix sort
+    assert (_group_order(gid, 1 << 20) == expected).all()  # the general one

@@ -38,7 +38,7 @@ _W: dict[str, Any] = {}  # the worker's store and turn-taking primitives
 
 
 def _init(url: str, cond: Any, turn: Any, settings: Any = None, run_path: bool = True) -> None:
-    store = open_store(url, fresh=True)
+    store = open_store(url, fresh=True, migrated=True)  # the parent opened it: its schema is the newest
     store.settings = settings
     store.run_path = run_path
     store.checkpoint_in_background()  # no write turn waits for a WAL checkpoint

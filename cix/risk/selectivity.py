@@ -130,11 +130,16 @@ def score_cases(
     profiles = engine.active(conn, dt.date.today()) if engine is not None else []
     pick = engine.selector(profiles) if profiles else None  # before needed_fields: it keeps the fields too
     facts = pfacts.build(conn, stored, ctx, fields=engine.needed_fields(profiles)) if profiles else []
+    ahead = engine.run_ahead(profiles) if profiles else frozenset()
     for i, c in enumerate(cases):
         f = facts[i] if i < len(facts) else None
         if f is not None and pick is not None:
+            made = c.ahead.get("profiles")
+            hits = made[1] if made is not None and made[0] is profiles else None
             for p in pick(f):
-                if not p.fn(f):  # CompiledProfile.matches without the extra call: 50 profiles × every declaration
+                # A profile that reads only facts made ahead was run then, on the same profiles; the
+                # others run here (CompiledProfile.matches without the extra call).
+                if not (id(p) in hits if hits is not None and id(p) in ahead else p.fn(f)):
                     continue
                 ch = p.channel
                 w = float(p.weight or 0.0)

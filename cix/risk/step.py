@@ -67,17 +67,28 @@ def warm(conn: Connection, settings: Any) -> None:
 
 
 def pre(store: Any, prepared: list[Any], settings: Any) -> None:
-    """The model's row (its id set in the turn) and the profiles' facts that depend on the declaration
-    alone, of each import, made ahead while the batch is checked."""
-    from cix.risk import node_model
-    from cix.risk.profiles import facts
+    """Made ahead while the batch is checked, for each import: the model's row (its id set in the turn),
+    the profiles' facts that depend on the declaration alone, and the hits of the active profiles that
+    read only those facts (used in the turn while the same profiles are active)."""
+    import datetime as dt
 
-    for x in prepared:
-        if x.row.get("kind") == "import" and x.decl is not None:
-            x.pre["risk"] = {
-                "kcs_row": node_model.kcs_row(x.row, x.goods, x.decl),
-                "facts": facts.own_facts(x.row, x.goods, x.decl),
-            }
+    from cix.risk import node_model
+    from cix.risk.profiles import engine, facts
+
+    imports = [x for x in prepared if x.row.get("kind") == "import" and x.decl is not None]
+    if not imports:
+        return
+    with store.read() as conn:
+        profiles = engine.active(conn, dt.date.today())
+    ahead = engine.run_ahead(profiles)
+    pick = engine.selector(profiles) if profiles else None
+    for x in imports:
+        own = facts.own_facts(x.row, x.goods, x.decl)
+        x.pre["risk"] = {"kcs_row": node_model.kcs_row(x.row, x.goods, x.decl), "facts": own}
+        if pick is not None and ahead:
+            # The profiles that read only these facts, run now: their hits, with the list they came from.
+            hits = frozenset(id(p) for p in pick(own) if id(p) in ahead and p.fn(own))
+            x.pre["risk"]["profiles"] = (profiles, hits)
 
 
 steps.register("risk", 30, run, warm=warm, pre=pre)

@@ -165,8 +165,11 @@ _STORES: dict[str, Store] = {}
 _STORES_LOCK = threading.Lock()
 
 
-def open_store(url: str, *, fresh: bool = False) -> Store:
-    """The store at ``url``, created and migrated on first use (cached per process unless ``fresh``)."""
+def open_store(url: str, *, fresh: bool = False, migrated: bool = False) -> Store:
+    """The store at ``url``, created and migrated on first use (cached per process unless ``fresh``).
+
+    ``migrated``: the caller knows the schema is at the newest revision (a worker process of a parent
+    that opened the store), so the check, which loads Alembic and its scripts, is skipped."""
     with _STORES_LOCK:
         if not fresh and url in _STORES:
             return _STORES[url]
@@ -180,7 +183,8 @@ def open_store(url: str, *, fresh: bool = False) -> Store:
                 event.listen(engine, "begin", _sqlite_begin)
             else:
                 engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-            migrate(engine)
+            if not migrated:
+                migrate(engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the store at {_safe(url)}: {_reason(exc)}") from exc
         except OSError as exc:

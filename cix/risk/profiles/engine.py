@@ -157,6 +157,24 @@ def selector(profiles: Sequence[CompiledProfile]) -> Selector:
     return sel
 
 
+_AHEAD: tuple[Any, ...] = ()
+
+
+def run_ahead(profiles: Sequence[CompiledProfile]) -> frozenset[int]:
+    """The profiles of ``profiles`` (by ``id()``) that read only facts made ahead of the write turn
+    (:func:`cix.risk.profiles.facts.made_ahead`), kept while :func:`active` returns the same list."""
+    global _AHEAD
+    from cix.risk.profiles.facts import made_ahead
+
+    last = _AHEAD
+    if last and last[0] is profiles:
+        out: frozenset[int] = last[1]
+        return out
+    out = frozenset(id(p) for p in profiles if made_ahead(p.fields))
+    _AHEAD = (profiles, out)
+    return out
+
+
 class Selector:
     """The profiles to run for a facts dict, in their order: those that need no chapter, and those whose
     chapters (:attr:`CompiledProfile.chapters`) the declaration's items have. Skipping the others

@@ -54,6 +54,17 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
+#: Facts made in the write turn (the path's matching and valuation results, trader history), not by
+#: :func:`own_facts`: a profile that reads none of them can be run ahead, on the facts made ahead.
+TURN_FIELDS = frozenset({*_NO_HISTORY, "item.value_score", "item.price_flagged"})
+_TURN_PREFIXES = ("matching.", "valuation.", "discrepancy.")
+
+
+def made_ahead(fields: Collection[str]) -> bool:
+    """Whether every one of ``fields`` is one :func:`own_facts` makes."""
+    return not any(f in TURN_FIELDS or f.startswith(_TURN_PREFIXES) for f in fields)
+
+
 def own_facts(row: dict[str, Any], goods: list[dict[str, Any]], d: Declaration) -> dict[str, Any]:
     """The facts of a declaration that depend on it alone (made ahead while a batch is checked, see
     :func:`cix.pipeline.steps.pre`): everything but the matching and valuation results and history."""

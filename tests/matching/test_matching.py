@@ -82,6 +82,38 @@ def test_rerun_is_idempotent_and_agrees_with_the_step(store: Any, tmp_path: Path
     assert n == len(after["discrepancies"]) and m == 1
 
 
+def test_bulk_rerun_that_rebuilds_the_indexes_keeps_outcomes_and_indexes(
+    sqlite_store: Any, tmp_path: Path, dataset: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = sqlite_store
+    settings = _node(store, tmp_path)
+    exp, imp = _pair(dataset)
+    imp["goods"][0]["quantity"] = imp["goods"][0]["quantity"] * 0.5  # one discrepancy at least
+    _lodge(store, [exp, *(e for e in dataset.exports[:30] if e.get("ucr") != exp.get("ucr"))], "partner:FI")
+    _lodge(store, [imp, *(i for i in dataset.imports[:30] if i.get("lrn") != imp.get("lrn"))], "api:test")
+    query = {
+        "indexes": "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+        " AND tbl_name IN ('matches', 'match_discrepancies') ORDER BY name",
+        "matches": "SELECT declaration_id, side, status, counterpart_id, method, discrepancies FROM matches ORDER BY 1",
+        "disc": "SELECT declaration_id, kind, item, ours, theirs FROM match_discrepancies ORDER BY 1, 2, 3",
+    }
+
+    def state() -> dict[str, list[Any]]:
+        with store.read() as conn:
+            return {k: [tuple(r) for r in conn.exec_driver_sql(q)] for k, q in query.items()}
+
+    with store.write() as conn:
+        service.run_bulk(conn, settings)
+    before = state()
+    monkeypatch.setattr(service, "BULK_REINDEX_ROWS", 1)  # every outcome written with the indexes off
+    with store.write() as conn:
+        service.run_bulk(conn, settings)
+    after = state()
+    assert len(before["indexes"]) == 3 and before["disc"]
+    assert any(m[2] == "matched" for m in before["matches"])
+    assert after == before
+
+
 def test_missing_ucr_matches_on_transport_document(store: Any, tmp_path: Path, dataset: Any) -> None:
     _node(store, tmp_path)
     exp, imp = _pair(dataset)

@@ -26,7 +26,7 @@ from cix.settings import Settings
 from cix.store import declarations as decl_store
 from cix.store.tables_matching import match_keys
 
-SEP = "\x1f"
+SEP = decl_store.SEP  # how the row joins several numbers in one column
 _NORM = re.compile(r"[\s\-./]")
 _CHUNK = 900
 

@@ -20,8 +20,12 @@ have no file to open: :func:`sqlite_file` returns None and callers keep their pl
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import polars as pl
@@ -96,12 +100,53 @@ class ArrowReader:
             self._db.close()
 
 
-def _run(path: str, mine: Sequence[tuple[int, ...]], work: Callable[..., T], args: tuple[Any, ...]) -> list[T]:
+def _run(
+    path: str, mine: Sequence[tuple[int, ...]], work: Callable[..., T], args: tuple[Any, ...], spill: str
+) -> list[Any]:
     reader = ArrowReader(path)
     try:
-        return [work(reader, *r, *args) for r in mine]
+        return [_ship(work(reader, *r, *args), spill) for r in mine]
     finally:
         reader.close()
+
+
+# Frames cross from a reader process as Arrow IPC files in a spill directory (shared memory where
+# there is some), not pickled through the pool's pipe: writing and mapping a file costs a fraction.
+@dataclass(frozen=True)
+class _Shipped:
+    path: str
+    series: str | None = None  # a Series shipped as a one-column frame: its name
+
+
+def _ship(obj: Any, spill: str) -> Any:
+    if isinstance(obj, pl.Series):
+        frame, name = obj.to_frame(), obj.name
+    elif isinstance(obj, pl.DataFrame):
+        frame, name = obj, None
+    elif isinstance(obj, tuple | list):
+        return type(obj)(_ship(x, spill) for x in obj)
+    else:
+        return obj
+    fd, file = tempfile.mkstemp(suffix=".arrow", dir=spill)
+    os.close(fd)
+    frame.write_ipc(file, compression="uncompressed")
+    return _Shipped(file, name)
+
+
+def _land(obj: Any) -> Any:
+    if isinstance(obj, _Shipped):
+        frame = pl.read_ipc(obj.path)
+        os.unlink(obj.path)
+        return frame.to_series(0) if obj.series is not None else frame
+    if isinstance(obj, tuple | list):
+        return type(obj)(_land(x) for x in obj)
+    return obj
+
+
+def _spill_dir() -> str:
+    shm = "/dev/shm"
+    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    return tempfile.mkdtemp(prefix="cix-arrow-", dir=base)
 
 
 def map_ranges(
@@ -113,14 +158,19 @@ def map_ranges(
 ) -> list[T]:
     """``work(reader, *range, *args)`` for each range, spread over ``workers`` child processes (each with
     its own reader); the results in the order of ``ranges``. ``work`` must be a module-level function
-    and ``args`` and the results picklable: they cross between processes."""
+    and ``args`` and the results picklable: they cross between processes (Polars frames and series,
+    also inside tuples and lists, as Arrow IPC files)."""
     if not ranges:
         return []
     workers = max(1, min(workers, len(ranges)))
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-        futures = [pool.submit(_run, path, ranges[w::workers], work, args) for w in range(workers)]
-        done = [f.result() for f in futures]
-    out: list[T] = []
-    for i in range(len(ranges)):
-        out.append(done[i % workers][i // workers])
-    return out
+    spill = _spill_dir()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(_run, path, ranges[w::workers], work, args, spill) for w in range(workers)]
+            done = [f.result() for f in futures]
+        out: list[T] = []
+        for i in range(len(ranges)):
+            out.append(_land(done[i % workers][i // workers]))
+        return out
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)

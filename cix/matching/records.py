@@ -20,6 +20,7 @@ from sqlalchemy import Connection, delete
 from cix.store import arrow
 from cix.store.declarations import SEP  # how a row joins several numbers in one column
 from cix.store.tables_matching import match_keys
+
 KINDS = ("import", "export", "preliminary")
 
 # Matching's fields of each record are plain columns of its row (cix.store.declarations.MATCH_COLUMNS),

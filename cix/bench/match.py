@@ -172,9 +172,6 @@ def run(count: int, *, seed: int = 11, cache: Path | None = None) -> dict[str, A
         store = open_store(url, fresh=True)
         store.run_path = False
         store.settings = settings
-        # Modules the reader loads on first use are loaded before either timing starts.
-        import adbc_driver_sqlite.dbapi  # noqa: F401
-
         # Floor: the same rows read by the same code, an exact join on UCR in the same engine.
         t0 = time.perf_counter()
         with store.read() as conn:

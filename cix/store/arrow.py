@@ -143,10 +143,19 @@ def _land(obj: Any) -> Any:
     return obj
 
 
+#: Shared memory is used for the hand-over only with at least this much free (else the temp directory).
+SPILL_MIN_FREE = 4 << 30
+
+
 def _spill_dir() -> str:
     shm = "/dev/shm"
-    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-    return tempfile.mkdtemp(prefix="cix-arrow-", dir=base)
+    base = None
+    try:
+        if os.access(shm, os.W_OK) and shutil.disk_usage(shm).free >= SPILL_MIN_FREE:
+            base = shm
+    except OSError:
+        base = None
+    return tempfile.mkdtemp(prefix=f"cix-arrow-{os.getpid()}-", dir=base)
 
 
 def map_ranges(
@@ -167,7 +176,12 @@ def map_ranges(
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
             futures = [pool.submit(_run, path, ranges[w::workers], work, args, spill) for w in range(workers)]
-            done = [f.result() for f in futures]
+            try:
+                done = [f.result() for f in futures]
+            except StoreError:
+                raise
+            except Exception as exc:  # a reader process died, the disk is full, ...: one kind of error
+                raise StoreError(f"bulk read of {path} failed: {exc}") from exc
         out: list[T] = []
         for i in range(len(ranges)):
             out.append(_land(done[i % workers][i // workers]))

@@ -190,7 +190,7 @@ def open_store(url: str, *, fresh: bool = False, migrated: bool = False) -> Stor
         except OSError as exc:
             raise StoreError(f"cannot open the store at {_safe(url)}: {exc}") from exc
         store = Store(engine)
-        if not fresh:
+        if not fresh and not migrated:  # a store whose schema was not checked is not handed to others
             _STORES[url] = store
         return store
 

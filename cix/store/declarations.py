@@ -78,9 +78,9 @@ def match_values(decl: Declaration) -> dict[str, Any]:
 _FILL_SQLITE = """
 UPDATE declarations SET
   dispatch_country = json_extract(data, '$.consignment.country_of_dispatch'),
-  transport_docs = (SELECT group_concat(json_extract(value, '$.number'), char(31))
+  transport_docs = (SELECT NULLIF(group_concat(json_extract(value, '$.number'), char(31)), '')
                     FROM json_each(data, '$.consignment.transport_documents')),
-  containers = (SELECT group_concat(json_extract(value, '$.number'), char(31))
+  containers = (SELECT NULLIF(group_concat(json_extract(value, '$.number'), char(31)), '')
                 FROM json_each(data, '$.consignment.containers')),
   hs_edition = json_extract(data, '$.hs_edition'),
   incoterm = json_extract(data, '$.goods[0].incoterm'),
@@ -91,9 +91,9 @@ UPDATE declarations SET
 _FILL_PG = """
 UPDATE declarations d SET
   dispatch_country = j.doc #>> '{consignment,country_of_dispatch}',
-  transport_docs = (SELECT string_agg(e ->> 'number', chr(31)) FROM jsonb_array_elements(
+  transport_docs = (SELECT NULLIF(string_agg(e ->> 'number', chr(31)), '') FROM jsonb_array_elements(
      COALESCE(j.doc #> '{consignment,transport_documents}', '[]'::jsonb)) e),
-  containers = (SELECT string_agg(e ->> 'number', chr(31)) FROM jsonb_array_elements(
+  containers = (SELECT NULLIF(string_agg(e ->> 'number', chr(31)), '') FROM jsonb_array_elements(
      COALESCE(j.doc #> '{consignment,containers}', '[]'::jsonb)) e),
   hs_edition = j.doc ->> 'hs_edition',
   incoterm = j.doc #>> '{goods,0,incoterm}',

@@ -39,7 +39,7 @@ def test_map_ranges_keeps_the_order_of_ranges_and_reads_in_other_processes(sqlit
     assert [rows for _pid, rows in out] == [[(1, lo, "x")] for lo, _hi in ranges]
     # Never in this process: the driver's own copy of SQLite would drop this process's file locks.
     pids = {pid for pid, _rows in out}
-    assert os.getpid() not in pids and len(pids) == 2
+    assert os.getpid() not in pids and pids
 
 
 def test_map_ranges_reports_driver_errors(sqlite_store: Any) -> None:

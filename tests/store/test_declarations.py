@@ -151,7 +151,9 @@ def test_match_columns_from_model_equal_those_from_json(store: Any) -> None:
         "freight_currency": "USD",
     }
     many["hs_edition"] = "HS2017"
-    batch = [ds.prepare(Declaration.model_validate(d), source="test") for d in [*docs, bare, many]]
+    empty = import_declaration(lrn="EMPTY")  # a single empty number: no number at all, both ways
+    empty["consignment"] = {"transport_documents": [{"type": "N705", "number": ""}], "containers": []}
+    batch = [ds.prepare(Declaration.model_validate(d), source="test") for d in [*docs, empty, bare, many]]
     with store.write() as conn:
         ids = ds.insert_many(conn, batch)
     cols = ", ".join(ds.MATCH_COLUMNS)
@@ -165,6 +167,7 @@ def test_match_columns_from_model_equal_those_from_json(store: Any) -> None:
     by_id = {r[0]: r[1:] for r in written}
     assert by_id[ids[-1]] == ("CN", "A-1\x1fb 2", "MSCU1234565\x1fTGHU0000001\x1fX", "HS2017", "FCA", 100.0, 2.5, "USD")
     assert by_id[ids[-2]][:3] == (None, None, None)
+    assert by_id[ids[-3]][1:3] == (None, None)
     assert sum(1 for r in written if r[2] is not None) > 40  # the generated records carry documents
     with store.write() as conn:
         conn.exec_driver_sql("UPDATE declarations SET " + ", ".join(f"{c} = NULL" for c in ds.MATCH_COLUMNS))

@@ -5,7 +5,9 @@ half, in parallel with the others), then waits for its turn and writes it in one
 I/O half, with the steps of the declaration path when the store runs them): turns follow the order
 of the batches in the file, so the result is exactly that of the serial path — the same record is
 stored, the same later one is a duplicate or a conflict — and a batch commits whole or not at all.
-Only small summaries travel back to this process. Each worker opens its own connection to the
+While it checks, a worker also lets the steps work ahead on what depends on each record alone
+(:func:`cix.pipeline.steps.pre`), so that less is left for its turn. Only small summaries travel
+back to this process. Each worker opens its own connection to the
 store, with the parent store's ``settings`` and ``run_path``, so the steps run with the node's
 settings exactly as in the serial path.
 

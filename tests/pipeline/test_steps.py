@@ -158,3 +158,23 @@ def test_work_done_ahead_gives_the_same_outcomes(tmp_path: Any) -> None:
 
     # the profiles' hits made ahead are the ones used: marked as all hits, more reasons come out
     assert 0 < profile_hits(plain) < profile_hits(runs["marked"])
+
+
+def test_every_field_a_profile_may_read_ahead_is_made_ahead() -> None:
+    """A profile runs ahead only on fields :func:`own_facts` makes: every field that ``made_ahead``
+    accepts is in the facts made ahead (an item field in each item of them)."""
+    from cix.model.declaration import Declaration
+    from cix.risk.profiles import facts
+    from cix.risk.profiles.fields import FIELDS
+    from cix.store import declarations as ds
+    from tests.conftest import import_declaration
+
+    p = ds.prepare(Declaration.model_validate(import_declaration()))
+    own = facts.own_facts(p.row, p.goods, p.decl)
+    ahead = [f for f in FIELDS if facts.made_ahead([f])]
+    assert "declaration.office" in ahead and "importer.hit_rate" not in ahead and "item.value_score" not in ahead
+    for f in ahead:
+        if f.startswith("item."):
+            assert all(f[5:] in it for it in own["items"]), f
+        else:
+            assert f in own, f

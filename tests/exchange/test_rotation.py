@@ -1,7 +1,8 @@
 """Key rotation in the middle of traffic, the end of the overlap, and payload encryption to the recipient.
 
 The sender's identity is created a day back (its first keys valid from yesterday), so that the
-keys made by a rotation today are unambiguously the newer ones.
+keys made by a rotation today are unambiguously the newer ones; the agreement is in force since
+yesterday too.
 """
 
 from __future__ import annotations
@@ -69,8 +70,14 @@ class Net:
 def _net(tmp: Path, monkeypatch: pytest.MonkeyPatch, *, encrypt: bool = False) -> Net:
     cn = _backdated(tmp, "CN", "GACC", monkeypatch)
     ru = _backdated(tmp, "RU", "FCS", monkeypatch)
+    # In force since yesterday, as the nodes' first keys are: a message sealed two hours ago must fall
+    # inside the agreement also between midnight and two o'clock.
     agreement = instantiate(
-        "apec-preliminary", ["CN-GACC", "RU-FCS"], agreement_id="apec-enc" if encrypt else "apec-cn-ru", encrypt=encrypt
+        "apec-preliminary",
+        ["CN-GACC", "RU-FCS"],
+        agreement_id="apec-enc" if encrypt else "apec-cn-ru",
+        encrypt=encrypt,
+        valid_from=dt.date.today() - YESTERDAY,
     )
     link(cn, ru, agreement)
     t = MemoryTransport()
